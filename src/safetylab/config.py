@@ -1,0 +1,108 @@
+"""Run configs: YAML presets validated up front; the resolved copy is saved in the run directory.
+
+    safetylab demo --config src/safetylab/configs/demo.yaml
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from safetylab.errors import SafetylabError
+from safetylab.train import TrainConfig
+
+PRESETS_DIR = Path(__file__).parent / "configs"
+
+
+@dataclass
+class EvalSizes:
+    """How many prompts of each bundled suite to evaluate (balanced over categories)."""
+
+    harm: int = 40  #: held-out harmful requests
+    xsafe: int = 40  #: safe prompts that look sensitive
+    helpful: int = 24  #: plain instructions
+
+
+@dataclass
+class DemoConfig:
+    """The paper's ablation in miniature: general + N safety examples, one LoRA model per N."""
+
+    model: str = "smollm2-135m-instruct"  #: base model: bundled name, HF id or local folder
+    grid: list[int] = field(default_factory=lambda: [0, 50, 150])  #: safety-example counts N
+    n_general: int = 100  #: general instructions in every mixture
+    distill_max_new_tokens: int = 48  #: token limit of the base model's distilled answers
+    eval: EvalSizes = field(default_factory=EvalSizes)  #: evaluation sizes per suite
+    max_new_tokens: int = 32  #: token limit of evaluation answers (greedy)
+    gen_batch_size: int = 64  #: prompts per generation batch
+    judges: list[str] = field(default_factory=lambda: ["strmatch-plus", "strmatch"])  #: first one drives the metrics
+    train: TrainConfig = field(default_factory=TrainConfig)  #: fine-tuning settings
+    seed: int = 0  #: mixtures, data order, LoRA init, bootstrap
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _build(cls: type, data: dict[str, Any], where: str) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for k, v in data.items():
+        if k not in fields:
+            close = difflib.get_close_matches(k, list(fields), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise SafetylabError(f"{where}: unknown option {k!r}{hint}")
+        ftype = fields[k].type
+        if ftype in ("EvalSizes", "TrainConfig"):
+            sub = EvalSizes if ftype == "EvalSizes" else TrainConfig
+            if not isinstance(v, dict):
+                raise SafetylabError(f"{where}: {k!r} must be a mapping")
+            kwargs[k] = _build(sub, v, f"{where}: {k}")
+        else:
+            kwargs[k] = v
+    return cls(**kwargs)
+
+
+def validate(cfg: DemoConfig, where: str = "config") -> DemoConfig:
+    """Check values and plugin names; raises SafetylabError naming the option to fix."""
+    from safetylab.registry import judges, load_plugins
+
+    load_plugins()
+    if not cfg.grid or any((not isinstance(n, int)) or n < 0 for n in cfg.grid):
+        raise SafetylabError(f"{where}: grid must be a list of counts >= 0, got {cfg.grid!r}")
+    if len(set(cfg.grid)) != len(cfg.grid):
+        raise SafetylabError(f"{where}: grid has repeated values {cfg.grid!r}")
+    for j in cfg.judges:
+        judges.get(j)
+    for name in ("n_general", "max_new_tokens", "gen_batch_size", "distill_max_new_tokens"):
+        if int(getattr(cfg, name)) <= 0:
+            raise SafetylabError(f"{where}: {name} must be > 0")
+    if cfg.train.lr <= 0 or cfg.train.epochs <= 0:
+        raise SafetylabError(f"{where}: train.lr and train.epochs must be > 0")
+    if cfg.train.bf16 not in ("auto", "on", "off"):
+        raise SafetylabError(f"{where}: train.bf16 must be auto, on or off")
+    return cfg
+
+
+def load_config(path: str | Path | None = None, preset: str | None = None) -> DemoConfig:
+    """A DemoConfig from a YAML file or a shipped preset name (``demo``, ``demo-quick``)."""
+    if path is None:
+        path = PRESETS_DIR / f"{preset or 'demo'}.yaml"
+        if not Path(path).exists():
+            names = sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
+            raise SafetylabError(f"unknown preset {preset!r} (known: {', '.join(names)})")
+    p = Path(path)
+    if not p.exists():
+        raise SafetylabError(f"--config {p}: file not found")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise SafetylabError(f"{p}{line}: not valid YAML") from None
+    if not isinstance(data, dict):
+        raise SafetylabError(f"{p}: expected a mapping at the top level")
+    return validate(_build(DemoConfig, data, str(p)), str(p))

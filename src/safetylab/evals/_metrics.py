@@ -1,0 +1,27 @@
+"""Rates with 95% bootstrap intervals."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from safetylab.records import MetricRow
+
+
+def bootstrap_ci(
+    values: list[float] | np.ndarray, *, n_boot: int = 2000, alpha: float = 0.05, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean (deterministic for a seed)."""
+    x = np.asarray(values, dtype=float)
+    if x.size == 0:
+        return (float("nan"), float("nan"))
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, x.size, size=(n_boot, x.size))].mean(axis=1)
+    lo, hi = np.quantile(means, [alpha / 2, 1 - alpha / 2])
+    return float(lo), float(hi)
+
+
+def rate_row(model: str, suite: str, metric: str, hits: list[bool], seed: int = 0) -> MetricRow:
+    """A MetricRow for the share of True in ``hits``, with its interval."""
+    x = np.asarray(hits, dtype=float)
+    lo, hi = bootstrap_ci(x, seed=seed)
+    return MetricRow(model, suite, metric, float(x.mean()) if x.size else float("nan"), lo, hi, int(x.size))

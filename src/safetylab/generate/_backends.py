@@ -1,0 +1,137 @@
+"""Backends: ``hf`` (batched transformers), ``mock`` (deterministic, for tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from safetylab.chat import end_of_turn_id, prompt_ids
+from safetylab.registry import backends
+from safetylab.train._fast import use_bf16
+
+
+class Backend(Protocol):
+    """Anything that turns prompts into answers."""
+
+    fingerprint: str
+
+    def generate(
+        self,
+        prompts: list[str],
+        decoding: dict[str, Any],
+        on_batch: Callable[[list[int], list[tuple[str, int]]], None] | None = None,
+    ) -> list[tuple[str, int]]:
+        """Answers (text, number of generated tokens), in the order of ``prompts``.
+
+        ``on_batch(indices, answers)`` is called after each batch so callers can save as they go.
+        """
+        ...
+
+
+@backends.register("hf", description="transformers model, batched, length-sorted, left-padded")
+class HFBackend:
+    """Batched greedy/sampled generation with a transformers model (LoRA adapters unmerged)."""
+
+    def __init__(self, model: Any, tokenizer: Any, fingerprint: str, batch_size: int = 32) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.fingerprint = fingerprint
+        self.batch_size = batch_size
+
+    def generate(
+        self,
+        prompts: list[str],
+        decoding: dict[str, Any],
+        on_batch: Callable[[list[int], list[tuple[str, int]]], None] | None = None,
+    ) -> list[tuple[str, int]]:
+        import torch
+
+        tok = self.tokenizer
+        encoded = [prompt_ids(tok, p) for p in prompts]
+        order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]), reverse=True)
+        results: list[tuple[str, int] | None] = [None] * len(prompts)
+        eot = end_of_turn_id(tok)
+        pad = tok.pad_token_id if tok.pad_token_id is not None else eot
+        device = next(self.model.parameters()).device
+        max_new = int(decoding.get("max_new_tokens", 64))
+        gen_kwargs: dict[str, Any] = {
+            "max_new_tokens": max_new,
+            "do_sample": bool(decoding.get("do_sample", False)),
+            "eos_token_id": list({eot, int(tok.eos_token_id)}),
+            "pad_token_id": pad,
+        }
+        if gen_kwargs["do_sample"]:
+            gen_kwargs["temperature"] = float(decoding.get("temperature", 1.0))
+            gen_kwargs["top_p"] = float(decoding.get("top_p", 1.0))
+            if "seed" in decoding:
+                torch.manual_seed(int(decoding["seed"]))
+        else:
+            gen_kwargs["temperature"] = None
+            gen_kwargs["top_p"] = None
+            gen_kwargs["top_k"] = None
+        if int(decoding.get("num_beams", 1)) > 1:
+            gen_kwargs["num_beams"] = int(decoding["num_beams"])
+        bf16 = use_bf16(decoding.get("bf16", "auto"), device.type)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            width = max(len(encoded[i]) for i in idx)
+            ids = torch.full((len(idx), width), pad, dtype=torch.long)
+            mask = torch.zeros((len(idx), width), dtype=torch.long)
+            for row, i in enumerate(idx):
+                seq = encoded[i]
+                ids[row, width - len(seq) :] = torch.tensor(seq)
+                mask[row, width - len(seq) :] = 1
+            with (
+                torch.inference_mode(),
+                torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16),
+            ):
+                out = self.model.generate(
+                    input_ids=ids.to(device), attention_mask=mask.to(device), **gen_kwargs
+                )
+            new = out[:, width:].tolist()
+            batch_answers = []
+            for row, i in enumerate(idx):
+                toks = new[row]
+                n = len(toks)
+                for j, t in enumerate(toks):
+                    if t in gen_kwargs["eos_token_id"]:
+                        n = j + 1
+                        toks = toks[:j]
+                        break
+                ans = (tok.decode(toks, skip_special_tokens=True).strip(), n)
+                results[i] = ans
+                batch_answers.append(ans)
+            if on_batch is not None:
+                on_batch(idx, batch_answers)
+        return [r for r in results if r is not None]
+
+
+REFUSAL_WORDS = ("bomb", "weapon", "kill", "steal", "hack", "poison")
+
+
+@backends.register("mock", description="deterministic fake model for tests: refuses on keywords")
+class MockBackend:
+    """A fake model that refuses prompts containing a keyword and echoes the rest."""
+
+    def __init__(self, fingerprint: str = "mock", keywords: tuple[str, ...] = REFUSAL_WORDS):
+        self.fingerprint = fingerprint
+        self.keywords = keywords
+        self.calls = 0  #: prompts actually generated (not served from a cache)
+
+    def generate(
+        self,
+        prompts: list[str],
+        decoding: dict[str, Any],
+        on_batch: Callable[[list[int], list[tuple[str, int]]], None] | None = None,
+    ) -> list[tuple[str, int]]:
+        out = []
+        for i, p in enumerate(prompts):
+            if any(k in p.lower() for k in self.keywords):
+                ans = "I'm sorry, but I can't help with that because it could hurt someone."
+            else:
+                ans = f"Sure. Here is an answer to: {p}"
+            out.append((ans, len(ans.split())))
+            self.calls += 1
+            if on_batch is not None:
+                on_batch([i], [out[-1]])
+        return out

@@ -1,0 +1,6 @@
+"""Judges label answers ``full_compliance``, ``full_refusal`` or ``partial_refusal`` (XSTest)."""
+
+from safetylab.judges._base import Judge, judge_generations
+from safetylab.judges._strmatch import StrMatch, StrMatchPlus
+
+__all__ = ["Judge", "StrMatch", "StrMatchPlus", "judge_generations"]
