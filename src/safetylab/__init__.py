@@ -1,7 +1,7 @@
 """safetylab: safety-tune instruction-following language models and measure what it costs.
 
-    from safetylab import load_config, run_demo
-    rows = run_demo(load_config(preset="demo-quick"), "runs/quick")
+from safetylab import load_config, run_demo
+rows = run_demo(load_config(preset="demo-quick"), "runs/quick")
 """
 
 from safetylab.config import DemoConfig, load_config

@@ -5,17 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 
-def prompt_ids(tokenizer: Any, prompt: str, system: str | None = None) -> list[int]:
-    """Token ids of a one-turn chat ending with the assistant header (ready to generate)."""
-    msgs = ([{"role": "system", "content": system}] if system else []) + [
-        {"role": "user", "content": prompt}
-    ]
+def prompt_ids(
+    tokenizer: Any, prompt: str | list[dict[str, str]], system: str | None = None
+) -> list[int]:
+    """Token ids of a chat ending with the assistant header (ready to generate).
+
+    ``prompt`` is one user turn, or a whole chat as role/content dicts.
+    """
+    turns = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
+    msgs = ([{"role": "system", "content": system}] if system else []) + turns
     if getattr(tokenizer, "chat_template", None):
         out = tokenizer.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True)
         if isinstance(out, dict) or hasattr(out, "keys"):
             out = out["input_ids"]
         return list(out)
-    # No chat template: the Alpaca format the study used.
+    # No chat template: the Alpaca format the study used (earlier turns joined as context).
+    if not isinstance(prompt, str):
+        prompt = "\n\n".join(t["content"] for t in turns)
     text = (
         "Below is an instruction that describes a task. Write a response that appropriately "
         f"completes the request.\n\n### Instruction:\n{prompt}\n\n### Response:\n"

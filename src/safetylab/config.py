@@ -1,6 +1,6 @@
 """Run configs: YAML presets validated up front; the resolved copy is saved in the run directory.
 
-    safetylab demo --config src/safetylab/configs/demo.yaml
+safetylab demo --config src/safetylab/configs/demo.yaml
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ class DemoConfig:
     eval: EvalSizes = field(default_factory=EvalSizes)  #: evaluation sizes per suite
     max_new_tokens: int = 32  #: token limit of evaluation answers (greedy)
     gen_batch_size: int = 64  #: prompts per generation batch
-    judges: list[str] = field(default_factory=lambda: ["strmatch-plus", "strmatch"])  #: first one drives the metrics
+    judges: list[str] = field(
+        default_factory=lambda: ["strmatch-plus", "strmatch"]
+    )  #: first one drives the metrics
     train: TrainConfig = field(default_factory=TrainConfig)  #: fine-tuning settings
     seed: int = 0  #: mixtures, data order, LoRA init, bootstrap
 

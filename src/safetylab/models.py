@@ -10,6 +10,7 @@ The bundled model is SmolLM2-135M-Instruct, shipped as a GGUF file inside the Py
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -60,10 +61,8 @@ def _strip_gguf_quantizer(model: Any) -> None:
     model.hf_quantizer = None
     if getattr(model.config, "quantization_config", None) is not None:
         model.config.quantization_config = None
-        try:
+        with contextlib.suppress(AttributeError):
             del model.config.quantization_config
-        except AttributeError:
-            pass
     if hasattr(model, "is_quantized"):
         model.is_quantized = False
 
@@ -136,7 +135,11 @@ def _weights_hash(path: Path) -> str:
             f"{path}: no *.safetensors weights (pickled .bin weights are not loaded for safety)"
         )
     stamp = [[f.name, f.stat().st_size, f.stat().st_mtime_ns] for f in files]
-    side = cache_dir() / "fingerprints" / (hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16] + ".json")
+    side = (
+        cache_dir()
+        / "fingerprints"
+        / (hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16] + ".json")
+    )
     if side.exists():
         data = json.loads(side.read_text())
         if data.get("stamp") == stamp:
@@ -194,7 +197,7 @@ def load_base(
     path = resolve_model_path(name)
     tok = load_tokenizer(path, trust_remote_code=trust_remote_code)
     try:
-        model = AutoModelForCausalLM.from_pretrained(
+        model: Any = AutoModelForCausalLM.from_pretrained(
             str(path),
             dtype=getattr(torch, dtype),
             use_safetensors=True,

@@ -64,11 +64,21 @@ class Prompt:
     parent_id: str = ""  #: id of the prompt this was derived from (when perturbed)
     transform: str = ""  #: name of the transform that made it from its parent
     focus: str = ""  #: the sensitive-looking word in the prompt, if known
+    messages: tuple[Message, ...] = ()  #: the whole chat when multi-turn (last turn = text)
 
     @property
     def id(self) -> str:
-        """Content hash of suite, text and transform lineage."""
+        """Content hash of suite, text, transform lineage (and the chat, when multi-turn)."""
+        if self.messages:
+            chat = [[m.role, m.content] for m in self.messages]
+            return content_id(self.suite, self.text, self.parent_id, self.transform, chat)
         return content_id(self.suite, self.text, self.parent_id, self.transform)
+
+    def payload(self) -> str | list[dict[str, str]]:
+        """What a backend sends: the text, or the chat as role/content dicts."""
+        if self.messages:
+            return [{"role": m.role, "content": m.content} for m in self.messages]
+        return self.text
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, **dataclasses.asdict(self)}

@@ -1,13 +1,14 @@
 """Typed registries, one per plugin family, with "did you mean" errors.
 
-    from safetylab.registry import judges
-    @judges.register("strmatch", description="XSTest prefix rules")
-    class StrMatch: ...
+from safetylab.registry import judges
+@judges.register("strmatch", description="XSTest prefix rules")
+class StrMatch: ...
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -70,12 +71,16 @@ backends: Registry[Any] = Registry("backend")
 judges: Registry[Any] = Registry("judge")
 suites: Registry[Any] = Registry("suite")
 datasets: Registry[Any] = Registry("dataset")
+attacks: Registry[Any] = Registry("attack")
+probes: Registry[Any] = Registry("probe")
 
 ALL: dict[str, Registry[Any]] = {
     "backends": backends,
     "judges": judges,
     "suites": suites,
     "datasets": datasets,
+    "attacks": attacks,
+    "probes": probes,
 }
 
 _loaded = False
@@ -87,9 +92,8 @@ def load_plugins() -> None:
     if _loaded:
         return
     _loaded = True
-    import safetylab.data  # noqa: F401  (registers datasets and suites)
-    import safetylab.generate  # noqa: F401
-    import safetylab.judges  # noqa: F401
+    for pkg in ("data", "generate", "judges", "attacks", "probes", "evals"):
+        importlib.import_module(f"safetylab.{pkg}")  # each registers its plugins on import
 
     for ep in entry_points(group="safetylab.plugins"):
         ep.load()

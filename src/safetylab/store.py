@@ -62,8 +62,10 @@ class JsonlLog:
         self._rows: list[dict[str, Any]] = []
         if self.path.exists():
             good: list[str] = []
+            n_lines = 0
             with open(self.path, encoding="utf-8") as f:
                 for line in f:
+                    n_lines += 1
                     try:
                         obj = json.loads(line)
                     except json.JSONDecodeError:
@@ -73,7 +75,7 @@ class JsonlLog:
                     self._ids.add(obj["id"])
                     self._rows.append(obj)
                     good.append(line)
-            if len(good) != sum(1 for _ in open(self.path, encoding="utf-8")):
+            if len(good) != n_lines:
                 tmp = self.path.with_suffix(".tmp")
                 tmp.write_text("".join(good), encoding="utf-8")
                 os.replace(tmp, self.path)
@@ -201,7 +203,7 @@ class GenerationCache:
         self.db.commit()
 
     @staticmethod
-    def key(fingerprint: str, prompt: str, decoding: dict[str, Any]) -> str:
+    def key(fingerprint: str, prompt: Any, decoding: dict[str, Any]) -> str:
         blob = json.dumps([fingerprint, prompt, decoding], sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()
 

@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from safetylab.config import DemoConfig
-from safetylab.data import balanced_mixture, bundled_prompts, find_contamination, load_bundled, mixture_sha256
+from safetylab.data import (
+    balanced_mixture,
+    bundled_prompts,
+    find_contamination,
+    load_bundled,
+    mixture_sha256,
+)
 from safetylab.errors import SafetylabError
 from safetylab.evals import rate_row
 from safetylab.generate import HFBackend, generate_for
@@ -29,7 +35,11 @@ from safetylab.store import GenerationCache, RunDir, cache_dir, sha256_file, wri
 
 log = logging.getLogger(__name__)
 
-SUITE_METRIC = {"harm": "harmful_compliance_rate", "xsafe": "refusal_rate", "helpful": "refusal_rate"}
+SUITE_METRIC = {
+    "harm": "harmful_compliance_rate",
+    "xsafe": "refusal_rate",
+    "helpful": "refusal_rate",
+}
 
 
 def model_name(n: int) -> str:
@@ -86,7 +96,9 @@ def distill_general(
     gens = generate_for(backend, "base", prompts, dec, run.log("distill.jsonl"), cache, progress)
     limit = cfg.distill_max_new_tokens
     return [
-        Example(p.text, g.text, "bundled/general", p.category, "general", "safe", g.n_tokens < limit)
+        Example(
+            p.text, g.text, "bundled/general", p.category, "general", "safe", g.n_tokens < limit
+        )
         for p, g in zip(prompts, gens, strict=True)
         if g.text.strip()
     ]
@@ -113,8 +125,12 @@ def run_demo(cfg: DemoConfig, out: str | Path, *, force: bool = False) -> list[M
     general_rows = load_bundled("general")[: cfg.n_general]
     safety_all = _safety_examples()
     if max(cfg.grid) > len(safety_all):
-        raise SafetylabError(f"grid: at most {len(safety_all)} bundled safety examples, got {max(cfg.grid)}")
-    check_contamination([r["instruction"] for r in general_rows] + [e.prompt for e in safety_all], prompts)
+        raise SafetylabError(
+            f"grid: at most {len(safety_all)} bundled safety examples, got {max(cfg.grid)}"
+        )
+    check_contamination(
+        [r["instruction"] for r in general_rows] + [e.prompt for e in safety_all], prompts
+    )
 
     from safetylab.models import load_base
 
@@ -132,13 +148,21 @@ def run_demo(cfg: DemoConfig, out: str | Path, *, force: bool = False) -> list[M
     mix_dir = run.file("mixtures")
     mix_dir.mkdir(exist_ok=True)
     for n in cfg.grid:
-        rows = balanced_mixture(general, safety_all, n, cfg.seed)
-        mixtures[n] = rows
-        sha = mixture_sha256(rows)
-        mix_info[model_name(n)] = {"n_safety": n, "n_general": len(general), "rows": len(rows), "sha256": sha}
+        mix = balanced_mixture(general, safety_all, n, cfg.seed)
+        mixtures[n] = mix
+        sha = mixture_sha256(mix)
+        mix_info[model_name(n)] = {
+            "n_safety": n,
+            "n_general": len(general),
+            "rows": len(mix),
+            "sha256": sha,
+        }
         path = mix_dir / f"{model_name(n)}.jsonl"
-        if not path.exists() or sha256_file(path) != _jsonl_sha(rows):
-            path.write_text("".join(json.dumps(e.to_dict(), ensure_ascii=False) + "\n" for e in rows), encoding="utf-8")
+        if not path.exists() or sha256_file(path) != _jsonl_sha(mix):
+            path.write_text(
+                "".join(json.dumps(e.to_dict(), ensure_ascii=False) + "\n" for e in mix),
+                encoding="utf-8",
+            )
     run.log("examples.jsonl").append(e.to_dict() for n in cfg.grid for e in mixtures[n])
     write_json(run.file("mixtures.json"), mix_info)
 
@@ -162,13 +186,16 @@ def run_demo(cfg: DemoConfig, out: str | Path, *, force: bool = False) -> list[M
             bar.close()
         with timer.stage("judge"):
             all_judg[name] = {
-                f"{j.name}@{j.version}": judge_generations(j, all_gens[name], text_of, jud_log) for j in judges
+                f"{j.name}@{j.version}": judge_generations(j, all_gens[name], text_of, jud_log)
+                for j in judges
             }
     cache.close()
 
     with timer.stage("metrics"):
         primary = f"{judges[0].name}@{judges[0].version}"
-        rows = compute_metrics(prompts, all_gens, {m: all_judg[m][primary] for m in all_judg}, cfg.seed)
+        rows = compute_metrics(
+            prompts, all_gens, {m: all_judg[m][primary] for m in all_judg}, cfg.seed
+        )
         write_json(run.file("metrics.json"), [r.to_dict() for r in rows])
     with timer.stage("report"):
         from safetylab.report import write_reports
@@ -226,12 +253,22 @@ def _train_all(
             lm = load_base(cfg.model)
             model = apply_lora(lm.model, cfg.train)
             stats = train(
-                model, lm.tokenizer, mixtures[n], cfg.train, out,
+                model,
+                lm.tokenizer,
+                mixtures[n],
+                cfg.train,
+                out,
                 desc=f"train {name}",
                 metadata={"mixture_sha256": mix_info[name]["sha256"], "base_fingerprint": base_fp},
                 prefix_cache=prefix,
             )
-            log.info("%s: loss %.3f -> %.3f, %s tokens/s", name, stats["loss_first"], stats["loss_last"], stats["tokens_per_s"])
+            log.info(
+                "%s: loss %.3f -> %.3f, %s tokens/s",
+                name,
+                stats["loss_first"],
+                stats["loss_last"],
+                stats["tokens_per_s"],
+            )
     return adapters
 
 

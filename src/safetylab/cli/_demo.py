@@ -12,11 +12,15 @@ def add_parser(sub: Any) -> None:
         help="run the safety-data ablation end to end (mixtures, LoRA, generate, judge, report)",
         description="Run (or resume) the safety-data ablation on the bundled model.",
     )
-    p.add_argument("--out", default=None, help="run directory (default runs/demo or runs/demo-quick)")
+    p.add_argument(
+        "--out", default=None, help="run directory (default runs/demo or runs/demo-quick)"
+    )
     p.add_argument("--quick", action="store_true", help="smaller grid for a first look (N = 0, 64)")
     p.add_argument("--config", default=None, help="YAML config (default: the shipped preset)")
     p.add_argument("--model", default=None, help="base model: bundled name, HF id or local folder")
-    p.add_argument("--force", action="store_true", help="reuse a run directory made by another config")
+    p.add_argument(
+        "--force", action="store_true", help="reuse a run directory made by another config"
+    )
     p.set_defaults(func=run)
 
 

@@ -1,18 +1,30 @@
 """The ``safetylab`` command: one small module per verb; each calls the public API.
 
-    safetylab --help
+safetylab --help
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
+import pkgutil
 import sys
+from types import ModuleType
 
-from safetylab.cli import _demo, _ls
+import safetylab.cli
 from safetylab.errors import SafetylabError
 
-VERBS = [_demo, _ls]
+
+def verbs() -> list[ModuleType]:
+    """Every ``safetylab.cli._<verb>`` module (each defines ``add_parser`` and ``run``)."""
+    mods = []
+    for info in sorted(pkgutil.iter_modules(safetylab.cli.__path__), key=lambda i: i.name):
+        if info.name.startswith("_") and not info.name.startswith("__"):
+            mod = importlib.import_module(f"safetylab.cli.{info.name}")
+            if hasattr(mod, "add_parser"):
+                mods.append(mod)
+    return mods
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = p.add_subparsers(dest="verb", metavar="VERB", required=True)
-    for mod in VERBS:
+    for mod in verbs():
         mod.add_parser(sub)
     return p
 

@@ -1,6 +1,6 @@
 """The bundled, project-written data sets (train and eval splits are separate files).
 
-    safetylab ls            # lists them with sizes
+safetylab ls            # lists them with sizes
 """
 
 from __future__ import annotations
@@ -18,13 +18,28 @@ BUNDLED_DIR = Path(__file__).parent / "bundled"
 _FILES = {
     "general": ("train/general.jsonl", "400 general instructions over 19 task types (train)"),
     "safety": ("train/safety.jsonl", "300 harmful requests with refusals that say why (train)"),
-    "sensitive-train": ("train/sensitive_train.jsonl", "60 safe-but-sensitive prompts with answers (train)"),
-    "context-pairs": ("train/context_pairs.jsonl", "160 intent/context minimal pairs, 10 categories (train)"),
+    "sensitive-train": (
+        "train/sensitive_train.jsonl",
+        "60 safe-but-sensitive prompts with answers (train)",
+    ),
+    "context-pairs": (
+        "train/context_pairs.jsonl",
+        "160 intent/context minimal pairs, 10 categories (train)",
+    ),
     "harmful": ("eval/harmful.jsonl", "120 held-out harmful requests, 12 harm categories (eval)"),
-    "sensitive-safe": ("eval/sensitive_safe.jsonl", "200 safe prompts that look sensitive, 8 XSTest-like types (eval)"),
-    "sensitive-unsafe": ("eval/sensitive_unsafe.jsonl", "120 unsafe contrast twins of sensitive-safe prompts (eval)"),
+    "sensitive-safe": (
+        "eval/sensitive_safe.jsonl",
+        "200 safe prompts that look sensitive, 8 XSTest-like types (eval)",
+    ),
+    "sensitive-unsafe": (
+        "eval/sensitive_unsafe.jsonl",
+        "120 unsafe contrast twins of sensitive-safe prompts (eval)",
+    ),
     "helpful": ("eval/helpful.jsonl", "80 held-out plain instructions (eval)"),
-    "dualuse": ("eval/dualuse.jsonl", "80 professional requests, legitimate and malicious sides (eval)"),
+    "dualuse": (
+        "eval/dualuse.jsonl",
+        "80 professional requests, legitimate and malicious sides (eval)",
+    ),
 }
 
 

@@ -3,3 +3,7 @@
 from safetylab.evals._metrics import bootstrap_ci, rate_row
 
 __all__ = ["bootstrap_ci", "rate_row"]
+
+from safetylab._autoload import import_submodules as _import_submodules
+
+_import_submodules(__name__, __path__)

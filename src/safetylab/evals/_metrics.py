@@ -24,4 +24,6 @@ def rate_row(model: str, suite: str, metric: str, hits: list[bool], seed: int = 
     """A MetricRow for the share of True in ``hits``, with its interval."""
     x = np.asarray(hits, dtype=float)
     lo, hi = bootstrap_ci(x, seed=seed)
-    return MetricRow(model, suite, metric, float(x.mean()) if x.size else float("nan"), lo, hi, int(x.size))
+    return MetricRow(
+        model, suite, metric, float(x.mean()) if x.size else float("nan"), lo, hi, int(x.size)
+    )

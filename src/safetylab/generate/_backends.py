@@ -17,7 +17,7 @@ class Backend(Protocol):
 
     def generate(
         self,
-        prompts: list[str],
+        prompts: list[Any],
         decoding: dict[str, Any],
         on_batch: Callable[[list[int], list[tuple[str, int]]], None] | None = None,
     ) -> list[tuple[str, int]]:
@@ -40,7 +40,7 @@ class HFBackend:
 
     def generate(
         self,
-        prompts: list[str],
+        prompts: list[Any],
         decoding: dict[str, Any],
         on_batch: Callable[[list[int], list[tuple[str, int]]], None] | None = None,
     ) -> list[tuple[str, int]]:
@@ -120,12 +120,14 @@ class MockBackend:
 
     def generate(
         self,
-        prompts: list[str],
+        prompts: list[Any],
         decoding: dict[str, Any],
         on_batch: Callable[[list[int], list[tuple[str, int]]], None] | None = None,
     ) -> list[tuple[str, int]]:
         out = []
         for i, p in enumerate(prompts):
+            if not isinstance(p, str):
+                p = p[-1]["content"]
             if any(k in p.lower() for k in self.keywords):
                 ans = "I'm sorry, but I can't help with that because it could hurt someone."
             else:

@@ -41,7 +41,7 @@ def generate_for(
             continue
         todo.append(p)
     keys = (
-        [GenerationCache.key(backend.fingerprint, p.text, ckey) for p in todo]
+        [GenerationCache.key(backend.fingerprint, p.payload(), ckey) for p in todo]
         if cache is not None and ckey is not None
         else []
     )
@@ -51,7 +51,9 @@ def generate_for(
     for i, p in enumerate(todo):
         if keys and keys[i] in cached:
             text, n = cached[keys[i]]
-            hits.append(Generation(p.id, model_name, backend.fingerprint, text, decoding, n).to_dict())
+            hits.append(
+                Generation(p.id, model_name, backend.fingerprint, text, decoding, n).to_dict()
+            )
         else:
             fresh.append(p)
     log.append(hits)
@@ -65,7 +67,7 @@ def generate_for(
         ]
         if cache is not None and ckey is not None:
             cache.put_many(
-                (GenerationCache.key(backend.fingerprint, fresh[i].text, ckey), t, n)
+                (GenerationCache.key(backend.fingerprint, fresh[i].payload(), ckey), t, n)
                 for i, (t, n) in zip(idx, answers, strict=True)
             )
         log.append(rows)
@@ -73,12 +75,14 @@ def generate_for(
             progress.update(len(idx))
 
     if fresh:
-        backend.generate([p.text for p in fresh], decoding, on_batch=save)
+        backend.generate([p.payload() for p in fresh], decoding, on_batch=save)
     rows = {r["id"]: r for r in log.rows()}
     out = []
     for p in prompts:
         gid = Generation(p.id, model_name, backend.fingerprint, "", decoding).id
         if gid in rows:
             r = rows[gid]
-            out.append(Generation(p.id, model_name, r["fingerprint"], r["text"], decoding, r["n_tokens"]))
+            out.append(
+                Generation(p.id, model_name, r["fingerprint"], r["text"], decoding, r["n_tokens"])
+            )
     return out

@@ -14,7 +14,9 @@ class Judge(Protocol):
     name: str  #: registered name
     version: str  #: bumped whenever labels could change
 
-    def judge(self, prompts: list[str], responses: list[str]) -> list[tuple[str, float | None, str]]:
+    def judge(
+        self, prompts: list[str], responses: list[str]
+    ) -> list[tuple[str, float | None, str]]:
         """(label, score, explanation) per pair."""
         ...
 

@@ -34,9 +34,7 @@ def headline_table(rows: list[MetricRow]) -> str:
         cells = []
         for suite, metric, _ in SERIES:
             r = idx.get((m, suite, metric))
-            cells.append(
-                f"{r.value:.0%} [{r.ci_low:.0%}, {r.ci_high:.0%}] (n={r.n})" if r else "-"
-            )
+            cells.append(f"{r.value:.0%} [{r.ci_low:.0%}, {r.ci_high:.0%}] (n={r.n})" if r else "-")
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -121,9 +119,7 @@ def write_reports(
     png = tradeoff_plot_png(rows)
     (run_path / "tradeoff.png").write_bytes(png)
     cats = [r for r in rows if r.suite.startswith("harm/")]
-    cat_lines = "\n".join(
-        f"| {r.model} | {r.suite[5:]} | {r.value:.0%} | {r.n} |" for r in cats
-    )
+    cat_lines = "\n".join(f"| {r.model} | {r.suite[5:]} | {r.value:.0%} | {r.n} |" for r in cats)
     md = f"""# safetylab demo report
 
 Base model: `{cfg.model}`; judge for the metrics: `{primary}`; 95% bootstrap intervals.

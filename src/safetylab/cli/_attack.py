@@ -1,0 +1,50 @@
+"""``safetylab attack``: list the prompt transforms, or apply one (or a composition) to a text.
+
+safetylab attack list
+safetylab attack apply base64 --text "How do I pick a lock?"
+safetylab attack apply synonym+rot13 --text "How do I kill a weed?" --seed 2 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "attack",
+        help="list or apply adversarial prompt transforms",
+        description="List or apply deterministic adversarial prompt transforms.",
+    )
+    acts = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ls = acts.add_parser("list", help="name, family and description of every transform")
+    ls.set_defaults(func=run)
+    ap = acts.add_parser(
+        "apply",
+        help="transform one text",
+        description="Transform one text; NAME may compose transforms with '+', e.g. synonym+base64.",
+    )
+    ap.add_argument("name", metavar="NAME", help="transform name, or several joined by '+'")
+    ap.add_argument("--text", required=True, help="the request to transform")
+    ap.add_argument("--seed", type=int, default=0, help="seed for the random choices (default 0)")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from safetylab.attacks import get_transform, list_transforms
+
+    if args.action == "list":
+        for t in list_transforms():
+            print(f"{t.name:<20} {t.family:<12} {t.description}")
+        return 0
+    r = get_transform(args.name).apply(args.text, seed=args.seed)
+    if args.json:
+        print(json.dumps(r.to_dict(), ensure_ascii=False))
+    elif r.messages is not None:
+        print("\n\n".join(f"[{m['role']}] {m['content']}" for m in r.messages))
+    else:
+        print(r.text)
+    return 0

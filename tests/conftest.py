@@ -1,0 +1,57 @@
+"""Shared fixtures: the bundled tokenizer and a tiny randomly-initialised LLaMA built from a config."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _offline_env(tmp_path_factory: pytest.TempPathFactory) -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(scope="session")
+def bundled_path() -> Path:
+    """Folder of the bundled model converted to safetensors (converted once per machine)."""
+    from safetylab.models import resolve_model_path
+
+    return resolve_model_path("smollm2-135m-instruct")
+
+
+@pytest.fixture(scope="session")
+def tokenizer(bundled_path: Path):
+    from safetylab.models import load_tokenizer
+
+    return load_tokenizer(bundled_path)
+
+
+def make_tiny_llama(vocab_size: int, seed: int = 0, layers: int = 4):
+    """A 4-layer LLaMA with hidden size 32 and random weights (no download)."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    cfg = LlamaConfig(
+        vocab_size=vocab_size,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        tie_word_embeddings=True,
+    )
+    model = LlamaForCausalLM(cfg)
+    model.eval()
+    return model
+
+
+@pytest.fixture
+def tiny_model(tokenizer):
+    return make_tiny_llama(len(tokenizer))
