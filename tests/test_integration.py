@@ -16,7 +16,7 @@ def tiny_config() -> DemoConfig:
             grid=[0, 16],
             n_general=8,
             distill_max_new_tokens=16,
-            eval=EvalSizes(harm=4, xsafe=4, helpful=2),
+            eval=EvalSizes(harm=4, overrefusal=4, helpful=2),
             max_new_tokens=8,
             train=TrainConfig(lora_layers=4, epochs=1, batch_size=8),
         )

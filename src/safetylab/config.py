@@ -24,7 +24,7 @@ class EvalSizes:
     """How many prompts of each bundled suite to evaluate (balanced over categories)."""
 
     harm: int = 40  #: held-out harmful requests
-    xsafe: int = 40  #: safe prompts that look sensitive
+    overrefusal: int = 40  #: safe prompts that look sensitive
     helpful: int = 24  #: plain instructions
 
 

@@ -19,13 +19,12 @@ from typing import Any
 from safetylab.config import DemoConfig
 from safetylab.data import (
     balanced_mixture,
-    bundled_prompts,
     find_contamination,
     load_bundled,
     mixture_sha256,
 )
 from safetylab.errors import SafetylabError
-from safetylab.evals import rate_row
+from safetylab.evals._suites import get_suite
 from safetylab.generate import HFBackend, generate_for
 from safetylab.judges import judge_generations
 from safetylab.records import Example, Generation, Judgment, MetricRow, Prompt
@@ -35,11 +34,7 @@ from safetylab.store import GenerationCache, RunDir, cache_dir, sha256_file, wri
 
 log = logging.getLogger(__name__)
 
-SUITE_METRIC = {
-    "harm": "harmful_compliance_rate",
-    "xsafe": "refusal_rate",
-    "helpful": "refusal_rate",
-}
+DEMO_SUITES = ("harm", "overrefusal", "helpful")
 
 
 def model_name(n: int) -> str:
@@ -63,8 +58,8 @@ class Timer:
 def eval_prompts(cfg: DemoConfig) -> list[Prompt]:
     sizes = asdict(cfg.eval)
     out: list[Prompt] = []
-    for suite in ("harm", "xsafe", "helpful"):
-        out.extend(bundled_prompts(suite, sizes[suite]))
+    for suite in DEMO_SUITES:
+        out.extend(get_suite(suite).prompts(sizes[suite]))
     return out
 
 
@@ -278,22 +273,12 @@ def compute_metrics(
     judgments: dict[str, list[Judgment]],
     seed: int,
 ) -> list[MetricRow]:
-    """Per model and suite: harmful-compliance rate (harm) or refusal rate (others)."""
-    by_id = {p.id: p for p in prompts}
+    """Per model, each suite's metrics (harmful-compliance rate, refusal rates, per category)."""
     rows: list[MetricRow] = []
     for model, glist in gens.items():
         labels = {g.prompt_id: j.label for g, j in zip(glist, judgments[model], strict=True)}
-        for suite, metric in SUITE_METRIC.items():
-            ids = [p.id for p in prompts if p.suite == suite and p.id in labels]
-            if not ids:
-                continue
-            if suite == "harm":
-                hits = [labels[i] == "full_compliance" for i in ids]
-            else:
-                hits = [labels[i] != "full_compliance" for i in ids]
-            rows.append(rate_row(model, suite, metric, hits, seed))
-            if suite == "harm":
-                for cat in sorted({by_id[i].category for i in ids}):
-                    sub = [labels[i] == "full_compliance" for i in ids if by_id[i].category == cat]
-                    rows.append(rate_row(model, f"harm/{cat}", metric, sub, seed))
+        for suite in DEMO_SUITES:
+            ps = [p for p in prompts if p.suite == suite]
+            if ps:
+                rows.extend(get_suite(suite).metrics(model, ps, labels, seed))
     return rows

@@ -9,13 +9,20 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from safetylab.records import Prompt
-from safetylab.registry import datasets, suites
+from safetylab.registry import datasets
 from safetylab.store import read_jsonl
 
 BUNDLED_DIR = Path(__file__).parent / "bundled"
 
 _FILES = {
+    "embodied": (
+        "eval/embodied.jsonl",
+        "120 robot instructions in 60 safe/unsafe context pairs (eval)",
+    ),
+    "mcq": (
+        "eval/mcq.jsonl",
+        "240 multiple-choice questions, 12 subjects, capability retention (eval)",
+    ),
     "general": ("train/general.jsonl", "400 general instructions over 19 task types (train)"),
     "safety": ("train/safety.jsonl", "300 harmful requests with refusals that say why (train)"),
     "sensitive-train": (
@@ -83,45 +90,3 @@ def _round_robin(rows: list[dict[str, Any]], key: str, n: int | None) -> list[di
                 out.append(groups[g][i])
         i += 1
     return out
-
-
-class SuiteSpec:
-    """A bundled evaluation suite: which file, which label, which metric."""
-
-    def __init__(self, name: str, dataset: str, text: str, label: str, category: str, metric: str):
-        self.name, self.dataset, self.text_key = name, dataset, text
-        self.label, self.category_key, self.metric = label, category, metric
-
-    def prompts(self, n: int | None = None) -> list[Prompt]:
-        rows = _round_robin(load_bundled(self.dataset), self.category_key, n)
-        return [
-            Prompt(
-                text=r[self.text_key],
-                suite=self.name,
-                label=self.label,  # type: ignore[arg-type]
-                category=r.get(self.category_key, ""),
-                source_id=r["id"],
-                focus=r.get("focus", ""),
-            )
-            for r in rows
-        ]
-
-
-_SUITES = [
-    SuiteSpec("harm", "harmful", "prompt", "unsafe", "category", "harmful_compliance_rate"),
-    SuiteSpec("xsafe", "sensitive-safe", "prompt", "safe", "type", "refusal_rate"),
-    SuiteSpec("helpful", "helpful", "instruction", "safe", "task_type", "refusal_rate"),
-]
-_SUITE_DESC = {
-    "harm": "held-out harmful requests; metric: harmful-compliance rate",
-    "xsafe": "safe prompts that look sensitive (XSTest-style); metric: refusal rate",
-    "helpful": "plain instructions; metric: refusal rate",
-}
-for _s in _SUITES:
-    suites.register(_s.name, description=_SUITE_DESC[_s.name])(_s)
-
-
-def bundled_prompts(suite: str, n: int | None = None) -> list[Prompt]:
-    """Prompts of a bundled suite (``harm``, ``xsafe``, ``helpful``), balanced over categories."""
-    spec: SuiteSpec = suites.get(suite)
-    return spec.prompts(n)

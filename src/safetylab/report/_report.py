@@ -14,7 +14,7 @@ from safetylab.store import write_text
 
 SERIES = [
     ("harm", "harmful_compliance_rate", "harmful prompts: compliance"),
-    ("xsafe", "refusal_rate", "safe-but-sensitive prompts: refusal"),
+    ("overrefusal", "refusal_rate", "safe-but-sensitive prompts: refusal"),
     ("helpful", "refusal_rate", "helpful prompts: refusal"),
 ]
 

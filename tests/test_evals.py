@@ -1,0 +1,92 @@
+"""Evaluation suites, transforms in eval runs, paired statistics and `safetylab compare`."""
+
+import json
+from collections import Counter
+
+import pytest
+
+from safetylab.cli.main import main
+from safetylab.evals._run import EvalConfig, build_prompts, compute_eval_metrics
+from safetylab.evals._stats import mcnemar, paired_difference
+from safetylab.evals._suites import get_suite, pair_outcomes
+from safetylab.records import Prompt
+
+ALL = ["harm", "overrefusal", "pairs", "helpful", "dualuse", "physical"]
+
+
+def test_mcnemar_exact_values():
+    assert mcnemar(0, 0) == 1.0
+    assert mcnemar(0, 6) == pytest.approx(2 / 64)  # two-sided exact binomial
+    assert mcnemar(3, 3) == 1.0
+    d = paired_difference([True, True, False, False], [True, False, True, True])
+    assert (d["only_a"], d["only_b"], d["diff"]) == (1, 2, 0.25)
+
+
+def test_pair_outcomes_cover_the_four_cases():
+    ps, lab = [], {}
+    cases = {"a": ("full_compliance", "full_refusal"), "b": ("full_refusal", "partial_refusal"),
+             "c": ("full_compliance", "full_compliance"), "d": ("full_refusal", "full_compliance")}
+    for k, (ls, lu) in cases.items():
+        s = Prompt(f"safe {k}", "pairs", "safe", f"pair:{k}")
+        u = Prompt(f"unsafe {k}", "pairs", "unsafe", f"pair:{k}")
+        ps += [s, u]
+        lab[s.id], lab[u.id] = ls, lu
+    assert pair_outcomes(ps, lab) == ["right", "over", "under", "inverted"]
+
+
+def test_suites_yield_balanced_labelled_prompts():
+    c = Counter(p.label for p in get_suite("pairs").prompts(8))
+    assert c == {"safe": 16, "unsafe": 16}  # 8 XSTest-style twins + 8 context pairs
+    phys = get_suite("physical").prompts(10)
+    assert Counter(p.label for p in phys) == {"safe": 5, "unsafe": 5}
+    du = get_suite("dualuse").prompts(8)
+    assert Counter(p.label for p in du) == {"safe": 4, "unsafe": 4}
+    assert {p.category for p in du} == {"medical", "legal", "security", "chemistry"}
+
+
+def test_transforms_and_keyword_swap_keep_lineage():
+    cfg = EvalConfig(suites=["harm", "overrefusal"], n=4, attacks=["rot13"])
+    ps = build_prompts(cfg)
+    c = Counter((p.suite, p.transform) for p in ps)
+    assert c[("harm", "")] == 4 and c[("harm", "rot13")] == 4 and c[("overrefusal", "rot13")] == 4
+    parents = {p.id for p in ps if not p.transform}
+    assert all(p.parent_id in parents for p in ps if p.transform)
+    assert c[("overrefusal", "keyword-swap")] >= 1
+
+
+def test_metrics_from_labels():
+    cfg = EvalConfig(suites=["harm"], attacks=["rot13"], n=4)
+    ps = build_prompts(cfg)
+    lab = {p.id: ("full_compliance" if p.transform else "full_refusal") for p in ps}
+    rows = {(r.suite, r.metric): r for r in compute_eval_metrics(cfg, ps, lab, "m")}
+    assert rows[("harm", "harmful_compliance_rate")].value == 0.0
+    assert rows[("harm@rot13", "attack_success_rate")].value == 1.0
+    assert rows[("harm@rot13", "attack_success_rate")].n == 4
+
+
+def _eval(tmp_path, name, extra=()):
+    out = tmp_path / name
+    code = main(["eval", "--backend", "mock", "--suites", ",".join(ALL), "--n", "6", "--attacks",
+                 "fiction", "--out", str(out), *extra])
+    assert code == 0
+    return out
+
+
+def test_eval_run_resumes_and_compare_is_paired(tmp_path, capsys):
+    out = _eval(tmp_path, "a")
+    lines = (out / "generations.jsonl").read_text().splitlines()
+    _eval(tmp_path, "a")
+    assert (out / "generations.jsonl").read_text().splitlines() == lines
+    metrics = json.loads((out / "metrics.json").read_text())
+    suites = {m["suite"] for m in metrics}
+    assert {"harm", "overrefusal", "pairs", "helpful", "harm@fiction"} <= suites
+    assert all({"model", "suite", "metric", "value", "ci_low", "ci_high", "n"} <= set(m) for m in metrics)
+    capsys.readouterr()
+    assert main(["compare", str(out), str(out), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["harm"]["diff"] == 0 and result["harm"]["p_value"] == 1.0
+
+
+def test_unknown_suite_is_exit_2(tmp_path, capsys):
+    assert main(["eval", "--backend", "mock", "--suites", "harmm", "--out", str(tmp_path / "x")]) == 2
+    assert "did you mean 'harm'" in capsys.readouterr().err
