@@ -35,7 +35,12 @@ def test_every_plugin_has_a_one_line_description(family, name):
 
 @pytest.mark.parametrize("name", judges.names())
 def test_every_judge_returns_valid_labels(name):
-    j = judges.get(name)()
+    cls = judges.get(name)
+    if getattr(cls, "needs_model", False):  # reward/guard/llm: tested with tiny models and a server
+        with pytest.raises(SafetylabError, match="needs"):
+            cls()
+        return
+    j = cls()
     assert j.name == name and j.version
     out = j.judge(
         ["q1", "q2", "q3"],
@@ -50,14 +55,21 @@ def test_every_judge_returns_valid_labels(name):
 @pytest.mark.parametrize("name", ALL["suites"].names())
 def test_every_suite_yields_prompts_with_labels(name):
     prompts = ALL["suites"].get(name).prompts(6)
-    assert len(prompts) == 6
+    assert len(prompts) == (24 if name == "pairs" else 6)  # pairs: 12 twins, two prompts each
     assert {p.suite for p in prompts} == {name}
     assert all(p.label in ("safe", "unsafe") and p.text.strip() for p in prompts)
 
 
 @pytest.mark.parametrize("name", ALL["datasets"].names())
 def test_every_dataset_loads(name):
-    ds = ALL["datasets"].get(name)(name.split("/", 1)[1])
-    rows = ds.rows()
-    assert rows and all("id" in r for r in rows)
-    assert len({r["id"] for r in rows}) == len(rows)
+    from safetylab.data import PUBLIC, load_dataset
+    from tests.conftest import SHARED_DATA
+
+    if name == "alpaca-cleaned":  # online only: offline it must fail with one clear line
+        with pytest.raises(SafetylabError):
+            load_dataset(name, SHARED_DATA)
+        return
+    if name in PUBLIC and not SHARED_DATA.exists():
+        pytest.skip("no local copies of the public datasets (../shared/data)")
+    records = load_dataset(name, SHARED_DATA if name in PUBLIC else None)
+    assert records
