@@ -276,7 +276,9 @@ def compute_metrics(
     """Per model, each suite's metrics (harmful-compliance rate, refusal rates, per category)."""
     rows: list[MetricRow] = []
     for model, glist in gens.items():
-        labels = {g.prompt_id: j.label for g, j in zip(glist, judgments[model], strict=True)}
+        labels = {
+            g.prompt_id: j.label for g, j in zip(glist, judgments[model], strict=True) if j.label
+        }
         for suite in DEMO_SUITES:
             ps = [p for p in prompts if p.suite == suite]
             if ps:

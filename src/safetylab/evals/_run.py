@@ -203,7 +203,9 @@ def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[M
     for j in judges:
         judged[f"{j.name}@{j.version}"] = judge_generations(j, gens, text_of, jlog)
     primary = f"{judges[0].name}@{judges[0].version}"
-    labels = {g.prompt_id: jd.label for g, jd in zip(gens, judged[primary], strict=True)}
+    labels = {  # an empty label (a judge that could not decide) is left out of the rates
+        g.prompt_id: jd.label for g, jd in zip(gens, judged[primary], strict=True) if jd.label
+    }
     rows = compute_eval_metrics(cfg, prompts, labels, name)
     if cfg.mc and "helpful" in cfg.suites and lm is not None:
         from safetylab.evals._capability import capability_row

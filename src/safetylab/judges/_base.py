@@ -22,16 +22,21 @@ class Judge(Protocol):
 
 
 def judge_generations(
-    judge: Judge, generations: list[Generation], prompt_text: dict[str, str], log: JsonlLog
+    judge: Judge,
+    generations: list[Generation],
+    prompt_text: dict[str, str],
+    log: JsonlLog,
+    chunk: int = 256,
 ) -> list[Judgment]:
     """Judgments for every generation, appended to ``log`` (already judged ones are reused)."""
     tag = f"{judge.name}@{judge.version}"
     todo = [g for g in generations if Judgment(g.id, tag, "").id not in log]
-    if todo:
-        verdicts = judge.judge([prompt_text[g.prompt_id] for g in todo], [g.text for g in todo])
+    for start in range(0, len(todo), chunk):  # saved per chunk: a failing judge keeps what it did
+        part = todo[start : start + chunk]
+        verdicts = judge.judge([prompt_text[g.prompt_id] for g in part], [g.text for g in part])
         log.append(
             Judgment(g.id, tag, lab, score, why).to_dict()
-            for g, (lab, score, why) in zip(todo, verdicts, strict=True)
+            for g, (lab, score, why) in zip(part, verdicts, strict=True)
         )
     rows = {r["id"]: r for r in log.rows()}
     out = []
