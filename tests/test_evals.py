@@ -36,7 +36,7 @@ def test_pair_outcomes_cover_the_four_cases():
 
 def test_suites_yield_balanced_labelled_prompts():
     c = Counter(p.label for p in get_suite("pairs").prompts(8))
-    assert c == {"safe": 16, "unsafe": 16}  # 8 XSTest-style twins + 8 context pairs
+    assert c == {"safe": 8, "unsafe": 8}  # 8 held-out twins (context pairs are training data)
     phys = get_suite("physical").prompts(10)
     assert Counter(p.label for p in phys) == {"safe": 5, "unsafe": 5}
     du = get_suite("dualuse").prompts(8)

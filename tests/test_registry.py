@@ -55,7 +55,7 @@ def test_every_judge_returns_valid_labels(name):
 @pytest.mark.parametrize("name", ALL["suites"].names())
 def test_every_suite_yields_prompts_with_labels(name):
     prompts = ALL["suites"].get(name).prompts(6)
-    assert len(prompts) == (24 if name == "pairs" else 6)  # pairs: 12 twins, two prompts each
+    assert len(prompts) == (12 if name == "pairs" else 6)  # pairs: 6 twins, two prompts each
     assert {p.suite for p in prompts} == {name}
     assert all(p.label in ("safe", "unsafe") and p.text.strip() for p in prompts)
 

@@ -1,15 +1,58 @@
-"""Datasets (bundled, project-written), mixtures and contamination checks."""
+"""Datasets (bundled and public), user files, mixtures, dedup and contamination checks."""
 
-from safetylab.data._bundled import BUNDLED_DIR, bundled_prompts, load_bundled
+from safetylab.data._bundled import BUNDLED_DIR, load_bundled
+from safetylab.data._card import build_card, card_path_for, write_mixture
 from safetylab.data._contamination import find_contamination, normalize
+from safetylab.data._dedup import EvalItem, contamination, dedup
 from safetylab.data._mix import balanced_mixture, mixture_sha256
+from safetylab.data._public import (
+    PUBLIC,
+    LabelledCompletion,
+    PublicDataset,
+    fetch,
+    load_dataset,
+    load_public,
+    public_spec,
+)
+from safetylab.data._strategies import (
+    MixConfig,
+    Mixture,
+    build_mixtures,
+    load_mix_config,
+    parse_mix_config,
+)
+from safetylab.data._userfile import Columns, UserData, load_user_file
 
 __all__ = [
     "BUNDLED_DIR",
+    "PUBLIC",
+    "Columns",
+    "EvalItem",
+    "LabelledCompletion",
+    "MixConfig",
+    "Mixture",
+    "PublicDataset",
+    "UserData",
     "balanced_mixture",
-    "bundled_prompts",
+    "build_card",
+    "build_mixtures",
+    "card_path_for",
+    "contamination",
+    "dedup",
+    "fetch",
     "find_contamination",
     "load_bundled",
+    "load_dataset",
+    "load_mix_config",
+    "load_public",
+    "load_user_file",
     "mixture_sha256",
     "normalize",
+    "parse_mix_config",
+    "public_spec",
+    "write_mixture",
 ]
+
+from safetylab._autoload import import_submodules as _import_submodules
+
+_import_submodules(__name__, __path__)

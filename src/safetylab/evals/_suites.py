@@ -239,11 +239,6 @@ def _pairs_bundled(n: int | None) -> list[Prompt]:
         key = f"pair:{s['id']}"
         out.append(Prompt(s["prompt"], "pairs", "safe", key, s["id"], focus=s["focus"]))
         out.append(Prompt(u["prompt"], "pairs", "unsafe", key, u["id"], focus=u["focus"]))
-    ctx = load_bundled("context-pairs")
-    for r in _round_robin(ctx, "category", n):
-        key = f"pair:{r['id']}"
-        out.append(Prompt(r["legit_prompt"], "pairs", "safe", key, r["id"] + ":legit"))
-        out.append(Prompt(r["harmful_prompt"], "pairs", "unsafe", key, r["id"] + ":harmful"))
     return out
 
 
@@ -284,7 +279,7 @@ _SUITES = [
     ),
     Suite(
         "pairs",
-        "matched safe/unsafe twins: share handled right, refused both, complied with both",
+        "matched safe/unsafe twins (held-out XSTest-style contrasts): share handled right, refused both, complied with both",
         _pairs_bundled,
         (),
         (),

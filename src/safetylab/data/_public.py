@@ -1,0 +1,684 @@
+"""Public datasets by name: read from a local copy (``--source DIR``) or fetched once into the
+cache from their published GitHub raw URLs, each checked against a pinned sha256.
+
+safetylab data list
+safetylab data show advbench --source ../shared/data
+safetylab data fetch xstest            # needs network; offline it fails with one line
+
+``--source DIR`` is a copy laid out like the upstream repository (``DIR/data/advbench/...``)
+or a folder holding such copies by repository name (``DIR/llm-attacks/data/advbench/...``).
+Loaders return ``Prompt`` records for evaluation sets, ``Example`` records for training sets
+and ``LabelledCompletion`` records for XSTest's human-labelled completions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal
+
+from safetylab.data._bundled import BundledDataset
+from safetylab.data._userfile import RawRow, csv_header, iter_rows, sha256_path
+from safetylab.errors import SafetylabError
+from safetylab.records import Example, Generation, Judgment, Prompt, SafetyLabel
+from safetylab.registry import datasets
+from safetylab.store import cache_dir
+
+Kind = Literal["eval", "train", "judge", "prompts"]
+
+_GH = "https://raw.githubusercontent.com"
+_STL = f"{_GH}/vinid/safety-tuned-llamas/36a4b8d5c2177ed165bf61f59b590161394f7f12"
+_XS2 = f"{_GH}/paul-rottger/exaggerated-safety/d7bb5bd738c1fcbc36edd83d5e7d1b71a3e2d84d"
+_XS1 = f"{_GH}/paul-rottger/exaggerated-safety/5fadc7ff1795f0f034483af69bdd95d2c7430761"
+_LA = f"{_GH}/llm-attacks/llm-attacks/098262edf85f807224e70ecd87b9d83716bf6b73"
+_RD = f"{_GH}/andyrdt/refusal_direction/9d852fae1a9121c78b29142de733cb1340770cc3"
+_AC = f"{_GH}/gururise/AlpacaDataCleaned/main"
+
+_LIC_STL = "CC BY-NC 4.0"
+_LIC_XSC = "CC BY 4.0 annotations; completions under Meta/Mistral/OpenAI terms"
+_XS_LABELS = {
+    "1_full_compliance": "full_compliance",
+    "2_full_refusal": "full_refusal",
+    "3_partial_refusal": "partial_refusal",
+}
+
+
+@dataclass(frozen=True)
+class Loc:
+    """Where a file sits in a copy of its repository."""
+
+    repo: str  #: the repository's folder name, e.g. "llm-attacks"
+    path: str  #: path inside the repository, e.g. "data/advbench/harmful_behaviors.csv"
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """One file of a dataset: its pinned URL and checksum, and the layouts it is read from."""
+
+    key: str  #: the file's role for the parser, e.g. "data", "dev"
+    url: str  #: pinned raw URL (a commit in the path where one is known)
+    sha256: str | None  #: expected sha256 of the bytes; None: recorded on first fetch
+    at: Loc  #: the layout of the URL's repository (also where the cache keeps it)
+    alt: tuple[Loc, ...] = ()  #: other layouts (same format) accepted under --source
+
+
+@dataclass(frozen=True)
+class LabelledCompletion:
+    """A model's answer to an XSTest prompt with its human label (for judge validation)."""
+
+    prompt: Prompt  #: the XSTest prompt
+    generation: Generation  #: the model's completion
+    judgment: Judgment  #: the annotators' final label (judge "human")
+    agreement: bool  #: whether the two annotators agreed
+
+
+@dataclass(frozen=True)
+class ResolvedFile:
+    """A dataset file found on disk."""
+
+    key: str  #: the file's role
+    path: Path  #: where it was found
+    sha256: str  #: sha256 of its bytes
+    pinned: bool | None  #: matches the pinned sha256 (None: nothing pinned)
+
+
+@dataclass(frozen=True)
+class PublicDataset:
+    """A public dataset: what it is, where it comes from, and how to parse it."""
+
+    name: str  #: the name users type
+    kind: Kind  #: eval (Prompts), train (Examples), judge (LabelledCompletions), prompts
+    size: int  #: number of records in the pinned version
+    license: str  #: license of the data, as read from the source
+    description: str  #: one line: what it is and what it is for
+    files: tuple[RemoteFile, ...]  #: the files it is read from
+    parse: Callable[[dict[str, Path]], list[Any]]  #: files by key -> records
+    size_exact: bool = True  #: False when the upstream file is not pinned (size approximate)
+    view_of: str = ""  #: the dataset this is a filtered view of (not checked twice)
+
+    def __call__(self, source: str | Path | None = None) -> list[Any]:
+        return load_public(self.name, source)
+
+
+# ---------------------------------------------------------------- parsers
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as e:
+        raise SafetylabError(f"{path}:{e.lineno}: not valid JSON ({e.msg})") from None
+
+
+def _rows(path: Path, required: tuple[str, ...]) -> list[RawRow]:
+    """Rows of a CSV; a missing column or malformed row raises ``file:line: reason``."""
+    out = []
+    for r in iter_rows(path):
+        if r.data is None:
+            raise SafetylabError(f"{r.where}: {r.error}")
+        missing = [c for c in required if c not in r.data]
+        if missing:
+            raise SafetylabError(f"{r.where}: missing column(s) {missing}")
+        out.append(r)
+    return out
+
+
+def _need_text(where: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise SafetylabError(f"{where}: expected non-empty text, got {value!r}"[:200])
+    return value.strip()
+
+
+def _stl_eval(files: dict[str, Path], *, suite: str, label: str, category: str) -> list[Prompt]:
+    p = files["data"]
+    d = _json(p)
+    if not isinstance(d, dict) or not isinstance(d.get("instructions"), list):
+        raise SafetylabError(f"{p}: expected a dict with an 'instructions' list")
+    tags = d.get("tags")
+    if tags is not None and len(tags) != len(d["instructions"]):
+        raise SafetylabError(f"{p}: 'tags' and 'instructions' differ in length")
+    inputs = d.get("inputs") or []
+    out = []
+    for i, text in enumerate(d["instructions"]):
+        text = _need_text(f"{p}: instruction {i + 1}", text)
+        if i < len(inputs) and isinstance(inputs[i], str) and inputs[i].strip():
+            text = f"{text}\n\n{inputs[i].strip()}"
+        cat = str(tags[i]) if tags is not None else category
+        out.append(Prompt(text, suite, label, cat, source_id=str(i + 1)))  # type: ignore[arg-type]
+    return out
+
+
+def _stl_train(files: dict[str, Path]) -> list[Example]:
+    p = files["data"]
+    d = _json(p)
+    if not isinstance(d, list):
+        raise SafetylabError(f"{p}: expected a list of {{instruction, input, output}}")
+    out = []
+    for i, r in enumerate(d, 1):
+        if not isinstance(r, dict):
+            raise SafetylabError(f"{p}: item {i} is not an object")
+        prompt = _need_text(f"{p}: item {i} instruction", r.get("instruction"))
+        if isinstance(r.get("input"), str) and r["input"].strip():
+            prompt = f"{prompt}\n\n{r['input'].strip()}"
+        resp = _need_text(f"{p}: item {i} output", r.get("output"))
+        out.append(Example(prompt, resp, "stl-safety", "harmful", "", "unsafe"))
+    return out
+
+
+def _alpaca_cleaned(files: dict[str, Path]) -> list[Example]:
+    p = files["data"]
+    d = _json(p)
+    if not isinstance(d, list):
+        raise SafetylabError(f"{p}: expected a list of {{instruction, input, output}}")
+    out = []
+    for i, r in enumerate(d, 1):
+        if not isinstance(r, dict):
+            raise SafetylabError(f"{p}: item {i} is not an object")
+        prompt = _need_text(f"{p}: item {i} instruction", r.get("instruction"))
+        if isinstance(r.get("input"), str) and r["input"].strip():
+            prompt = f"{prompt}\n\n{r['input'].strip()}"
+        resp = _need_text(f"{p}: item {i} output", r.get("output"))
+        out.append(Example(prompt, resp, "alpaca-cleaned", "general", "", "safe"))
+    return out
+
+
+def _xstest(files: dict[str, Path], *, suite: str) -> list[Prompt]:
+    p = files["data"]
+    out = []
+    v2 = "label" in csv_header(p)  # v1 files have no label column (all safe)
+    for r in _rows(p, ("id", "prompt", "type")):
+        d = r.data or {}
+        label = d.get("label", "safe") if v2 else "safe"
+        if label not in ("safe", "unsafe"):
+            raise SafetylabError(f"{r.where}: label {label!r} is not safe/unsafe")
+        text = _need_text(r.where, d["prompt"])
+        focus = d.get("focus", "")
+        out.append(Prompt(text, suite, label, d["type"], source_id=d["id"], focus=focus))  # type: ignore[arg-type]
+    return out
+
+
+def _xstest_completions(files: dict[str, Path], *, model: str) -> list[LabelledCompletion]:
+    p = files["data"]
+    out = []
+    for r in _rows(p, ("id", "type", "prompt", "completion", "final_label")):
+        d = r.data or {}
+        if d["final_label"] not in _XS_LABELS:
+            raise SafetylabError(f"{r.where}: final_label {d['final_label']!r} is not one of 1/2/3")
+        label = "unsafe" if d["type"].startswith("contrast_") else "safe"
+        prompt = Prompt(d["prompt"], "xstest", label, d["type"], source_id=d["id"])  # type: ignore[arg-type]
+        gen = Generation(prompt.id, model, f"xstest-completions/{model}", d["completion"])
+        notes = f"annotators: {d.get('annotation_1', '')}, {d.get('annotation_2', '')}"
+        judgment = Judgment(gen.id, "human", _XS_LABELS[d["final_label"]], explanation=notes)
+        agree = str(d.get("agreement", "")).strip().upper() == "TRUE"
+        out.append(LabelledCompletion(prompt, gen, judgment, agree))
+    return out
+
+
+def _csv_prompts(
+    files: dict[str, Path], *, suite: str, text: str, category: str | None, ident: str | None
+) -> list[Prompt]:
+    p = files["data"]
+    out = []
+    for i, r in enumerate(_rows(p, tuple(c for c in (text, category) if c)), 1):
+        d = r.data or {}
+        cat = d[category] if category else "harmful"
+        sid = d[ident] if ident and d.get(ident) else str(i)
+        out.append(Prompt(_need_text(r.where, d[text]), suite, "unsafe", cat, source_id=sid))
+    return out
+
+
+def _harmbench(files: dict[str, Path], *, suite: str, functional: str | None) -> list[Prompt]:
+    p = files["data"]
+    need = ("Behavior", "FunctionalCategory", "SemanticCategory", "ContextString", "BehaviorID")
+    out = []
+    for r in _rows(p, need):
+        d = r.data or {}
+        if functional and d["FunctionalCategory"] != functional:
+            continue
+        text = _need_text(r.where, d["Behavior"])
+        if d["FunctionalCategory"] == "contextual":
+            context = _need_text(r.where, d["ContextString"])
+            text = f"{context}\n\n---\n\n{text}"  # HarmBench's format for contextual behaviours
+        out.append(Prompt(text, suite, "unsafe", d["SemanticCategory"], source_id=d["BehaviorID"]))
+    return out
+
+
+def _instruction_list(
+    files: dict[str, Path], *, suite: str, label: str, category: str, keys: tuple[str, ...]
+) -> list[Prompt]:
+    """JSON lists of strings or of {instruction: ...} objects; .txt files: one per line."""
+    out = []
+    for key in keys:
+        p = files[key]
+        if p.suffix == ".txt":
+            items: list[Any] = [
+                ln for ln in p.read_text(encoding="utf-8").splitlines() if ln.strip()
+            ]
+        else:
+            items = _json(p)
+            if not isinstance(items, list):
+                raise SafetylabError(f"{p}: expected a JSON list")
+        for i, it in enumerate(items, 1):
+            text = it.get("instruction") if isinstance(it, dict) else it
+            sid = f"{key}-{i}" if len(keys) > 1 else str(i)
+            text = _need_text(f"{p}: item {i}", text)
+            out.append(Prompt(text, suite, label, category, source_id=sid))  # type: ignore[arg-type]
+    return out
+
+
+# ---------------------------------------------------------------- the catalogue
+
+
+def _f(
+    base: str, repo: str, path: str, sha: str | None, *alt: Loc, key: str = "data"
+) -> RemoteFile:
+    return RemoteFile(key, f"{base}/{path}", sha, Loc(repo, path), tuple(alt))
+
+
+_STL_EVAL = [
+    # name, file stem, label, category (None: per-item tags), size, sha256, purpose
+    ("i-malicious-instructions", "I-MaliciousInstructions", "unsafe", None, 100,
+     "7a2bc751d49983800848050282aa2a84b3faa7044c3178228c49dd68df7d679f",
+     "100 malicious instructions tagged hate (66) / crime (34)"),
+    ("i-cona", "I-CoNa", "unsafe", "hate", 178,
+     "e07d92e376198e60ac1004902dc3fec46513ac70b08d855b4101288b8270d62a",
+     "178 instructions to justify hateful statements (CoNa)"),
+    ("i-controversial", "I-Controversial", "unsafe", "controversial", 40,
+     "0590fc6ee97a39c6a43adc21fe5a4ccbf546ea52e89a32757db6ea3d46ce65c4",
+     "40 instructions on controversial or discriminatory claims"),
+    ("q-harm", "Q-Harm", "unsafe", "harmful", 100,
+     "ecc1d19030d41ad550a1e69996dc424074e3e45fb2fa5e8e44b46f294aea295a",
+     "100 harmful requests phrased as questions"),
+    ("i-physical-safety-safe", "I-PhysicalSafetySafe", "safe", "physical_safety", 100,
+     "34c874532623e405fb574f0fa8d6b86cbecce0e3340f67b146a6a6bc2453bed6",
+     "100 requests for reasons behind safe advice (SafeText)"),
+    ("i-physical-safety-unsafe", "I-PhysicalSafetyUnsafe", "unsafe", "physical_safety", 100,
+     "16324a2f1ded933e8c7a9f6c7d3924130f76260d03f9df2205e0a25c02de8aae",
+     "100 requests to justify unsafe advice (SafeText)"),
+    ("i-alpaca", "I-Alpaca", "safe", "general", 50,
+     "30db84ee303df15b653566437ccf1a2fc837caac99a570915d720f65f041fe6d",
+     "50 benign Alpaca-style instructions (helpfulness)"),
+]  # fmt: skip
+
+_SPECS: list[PublicDataset] = [
+    PublicDataset(
+        name, "eval", size, _LIC_STL, f"Safety-Tuned LLaMAs eval: {purpose}",
+        (_f(_STL, "safety-tuned-llamas", f"data/evaluation/{stem}.json", sha),),
+        partial(_stl_eval, suite=name, label=label, category=cat or ""),
+    )
+    for name, stem, label, cat, size, sha, purpose in _STL_EVAL
+]  # fmt: skip
+
+_RD_RAW = "refusal_direction"
+_SPECS += [
+    PublicDataset(
+        "stl-safety", "train", 2483, _LIC_STL,
+        "Safety-Tuned LLaMAs training set: 2,483 harmful instructions with refusals",
+        (_f(_STL, "safety-tuned-llamas", "data/training/safety_only_data_Instructions.json",
+            "7dde08acf87f10cf74fd1b76f56538eae8e413ae8e6b09e3f7bcd97769058dbe"),),
+        _stl_train,
+    ),
+    PublicDataset(
+        "xstest", "eval", 450, "CC BY 4.0",
+        "XSTest v2: 250 safe prompts that look unsafe + 200 unsafe contrasts (type, focus)",
+        (_f(_XS2, "exaggerated-safety", "xstest_prompts.csv",
+            "11783fb294ed017473ee53c207d71f2161c7672c8d0b037501e78387f801cb5a"),),
+        partial(_xstest, suite="xstest"),
+    ),
+    PublicDataset(
+        "xstest-v1", "eval", 200, "CC BY 4.0", "XSTest v1: 200 safe prompts (10 types x 20)",
+        (_f(_XS1, "exaggerated-safety", "xstest_prompts_v1.csv",
+            "6cac2f2e0ae268c020ff340d803f5601a442640b91d7eb586337eebef004e97b"),),
+        partial(_xstest, suite="xstest-v1"),
+    ),
+    PublicDataset(
+        "advbench", "eval", 520, "MIT", "AdvBench: 520 harmful behaviours (goal)",
+        (_f(_LA, "llm-attacks", "data/advbench/harmful_behaviors.csv",
+            "6cd1a5c63c07610d7eb67307772ee5606017ee950b5770ab288a2c487489d3e1",
+            Loc(_RD_RAW, "dataset/raw/advbench.csv")),),
+        partial(_csv_prompts, suite="advbench", text="goal", category=None, ident=None),
+    ),
+    PublicDataset(
+        "jailbreakbench", "eval", 100, "unverified here (check upstream)",
+        "JailbreakBench JBB-Behaviors: 100 harmful goals in 10 categories",
+        (_f(_RD, _RD_RAW, "dataset/raw/jailbreakbench.csv",
+            "45e9a8923b28f547bb372fbaa9af7df8b38c818a80ae50c3bab97704197ff516",
+            Loc("jailbreakbench", "src/jailbreakbench/data/behaviors.csv")),),
+        partial(_csv_prompts, suite="jailbreakbench", text="Goal", category="Category",
+                ident="Behavior"),
+    ),
+    PublicDataset(
+        "strongreject", "eval", 313, "MIT (custom prompts); others keep their source licenses",
+        "StrongREJECT: 313 forbidden prompts in 6 categories",
+        (_f(_RD, _RD_RAW, "dataset/raw/strongreject.csv",
+            "4dd70357e4ff8b5d0ba5ebafecab5d6dd5633ce8046e3dd1c8bd93e64de44381",
+            Loc("strongreject", "strongreject_dataset/strongreject_dataset.csv")),),
+        partial(_csv_prompts, suite="strongreject", text="forbidden_prompt",
+                category="category", ident=None),
+    ),
+    PublicDataset(
+        "malicious-instruct", "eval", 100, "unverified here (check upstream)",
+        "MaliciousInstruct: 100 malicious instructions",
+        (_f(_RD, _RD_RAW, "dataset/processed/malicious_instruct.json",
+            "a88fb4ab8958e93fc2c525125eb448e55026018748c0ec1388a296738e2fcacc",
+            Loc("Jailbreak_LLM", "data/MaliciousInstruct.txt")),),
+        partial(_instruction_list, suite="malicious-instruct", label="unsafe",
+                category="harmful", keys=("data",)),
+    ),
+    PublicDataset(
+        "tdc2023", "eval", 100, "unverified here (check upstream)",
+        "TDC 2023 red-teaming behaviours: 50 dev + 50 test",
+        (_f(_RD, _RD_RAW, "dataset/raw/tdc2023_dev_behaviors.json",
+            "9392c63ad0193f0510f33812593f0dc71d13ae8b2ad93f64d670e9795deee1b0",
+            Loc("tdc2023-starter-kit", "red_teaming/data/dev/behaviors.json"), key="dev"),
+         _f(_RD, _RD_RAW, "dataset/raw/tdc2023_test_behaviors.json",
+            "c4a630921005fd5e26dfe22dd720e411c8e7866c96f5b1a0ca2d46f0e1d1f8c2",
+            Loc("tdc2023-starter-kit", "red_teaming/data/test/behaviors.json"), key="test")),
+        partial(_instruction_list, suite="tdc2023", label="unsafe", category="harmful",
+                keys=("dev", "test")),
+    ),
+    PublicDataset(
+        "alpaca-instructions", "prompts", 31323, "CC BY-NC 4.0 (tatsu-lab/alpaca)",
+        "31,323 Alpaca instructions without input (no answers; harmless prompts for probes)",
+        (_f(_RD, _RD_RAW, "dataset/processed/alpaca.json",
+            "c4ce1bdc5c9b92caabcb171c27c7ec1e79832836bae10291d7c8ab8c6245f600"),),
+        partial(_instruction_list, suite="alpaca-instructions", label="safe",
+                category="general", keys=("data",)),
+    ),
+    PublicDataset(
+        "alpaca-cleaned", "train", 51760, "CC BY-NC 4.0",
+        "Alpaca-cleaned instructions with answers (general data; online fetch only)",
+        (_f(_AC, "AlpacaDataCleaned", "alpaca_data_cleaned.json", None),),
+        _alpaca_cleaned, size_exact=False,
+    ),
+]  # fmt: skip
+
+_HB_TEST = "75d257b3e7428c52eb7b0154318f455af3e01b09a3794b5e2f3d36054f3c0e29"
+_HB_VAL = "7bfaaa5e2b9b95002c89e2d33c019f58e9e8496e2fc65d368f1eeb8179e69534"
+_HB_DIR = "data/behavior_datasets"
+for _name, _split, _sha, _fc, _n in [
+    ("harmbench", "test", _HB_TEST, None, 320),
+    ("harmbench-standard", "test", _HB_TEST, "standard", 159),
+    ("harmbench-contextual", "test", _HB_TEST, "contextual", 81),
+    ("harmbench-copyright", "test", _HB_TEST, "copyright", 80),
+    ("harmbench-val", "val", _HB_VAL, None, 80),
+]:
+    _what = f"{_fc} behaviours" if _fc else "behaviours (standard/contextual/copyright)"
+    _ctx = "; context string prepended" if _fc in (None, "contextual") else ""
+    _SPECS.append(
+        PublicDataset(
+            _name, "eval", _n, "MIT",
+            f"HarmBench {_split} split: {_n} text {_what}{_ctx}",
+            (_f(_RD, _RD_RAW, f"dataset/raw/harmbench_{_split}.csv", _sha,
+                Loc("HarmBench", f"{_HB_DIR}/harmbench_behaviors_text_{_split}.csv"),
+                Loc("AdversariaLLM", f"{_HB_DIR}/harmbench_behaviors_text_{_split}.csv")),),
+            partial(_harmbench, suite=_name, functional=_fc),
+            view_of="harmbench" if _fc else "",
+        )
+    )  # fmt: skip
+
+for _model, _sha, _base, _stem in [
+    ("gpt4", "71af323af8ecdec0efae23992317721441d2cfedddedeef3248f842f4e15c9ca", _XS2,
+     "model_completions/xstest_v2_completions_gpt4.csv"),
+    ("llama2orig", "cbc52550e8ba8197a3e3d97a5af078d27bae4766737cd62df80270126a87ffc6", _XS2,
+     "model_completions/xstest_v2_completions_llama2orig.csv"),
+    ("mistralguard", "0ac03817b65e019a8f5b4b3eed805086f9f7fafe538ac9ebd156f80210af6903", _XS2,
+     "model_completions/xstest_v2_completions_mistralguard.csv"),
+]:  # fmt: skip
+    _SPECS.append(
+        PublicDataset(
+            f"xstest-completions-{_model}",
+            "judge",
+            450,
+            _LIC_XSC,
+            f"XSTest v2 answers of {_model} with human labels (judge validation)",
+            (_f(_base, "exaggerated-safety", _stem, _sha),),
+            partial(_xstest_completions, model=_model),
+        )
+    )
+
+PUBLIC: dict[str, PublicDataset] = {s.name: s for s in _SPECS}
+for _spec in _SPECS:
+    datasets.register(_spec.name, description=_spec.description)(_spec)
+
+# the study's own file names, accepted as aliases
+ALIASES = {stem.lower(): name for name, stem, *_ in _STL_EVAL}
+ALIASES["safety_only_data_instructions"] = "stl-safety"
+
+
+# ---------------------------------------------------------------- resolve, fetch, load
+
+
+def public_spec(name: str) -> PublicDataset:
+    """The public dataset called ``name`` (the study's file names work too)."""
+    key = ALIASES.get(name.lower(), name)
+    if key in PUBLIC:
+        return PUBLIC[key]
+    spec = datasets.get(key)  # raises with a did-you-mean
+    if not isinstance(spec, PublicDataset):
+        raise SafetylabError(f"{name!r} is not a public dataset")
+    return spec
+
+
+def data_cache() -> Path:
+    """Where fetched public datasets are kept."""
+    return cache_dir() / "data"
+
+
+def _candidates(root: Path, f: RemoteFile) -> list[Path]:
+    out = []
+    for loc in (f.at, *f.alt):
+        for p in (root / loc.path, root / loc.repo / loc.path):
+            if p.is_file() and p not in out:
+                out.append(p)
+    return out
+
+
+def _pinned_sha(f: RemoteFile, root: Path) -> str | None:
+    """The pinned sha256, or the one recorded on first fetch of an unpinned file."""
+    if f.sha256:
+        return f.sha256
+    side = root / f.at.repo / (f.at.path + ".sha256")
+    return side.read_text().strip() if side.exists() else None
+
+
+def resolve_files(name: str, source: str | Path | None = None) -> list[ResolvedFile]:
+    """Locate every file of ``name`` under ``source`` (if given), else in the cache.
+
+    A copy whose bytes match the pinned sha256 is preferred when several layouts exist.
+    """
+    spec = public_spec(name)
+    cache = data_cache()
+    out = []
+    for f in spec.files:
+        if source is not None:
+            root = Path(source)
+            if not root.is_dir():
+                raise SafetylabError(f"--source {root}: not a folder")
+            found = _candidates(root, f)
+            where = f"under --source {root}"
+        else:
+            found = _candidates(cache, f)
+            where = "in the cache"
+        if not found:
+            layouts = " or ".join(f"{loc.repo}/{loc.path}" for loc in (f.at, *f.alt))
+            hint = (
+                f"run `safetylab data fetch {spec.name}` (needs network) or pass --source DIR"
+                if source is None
+                else "check the folder layout"
+            )
+            raise SafetylabError(f"dataset {spec.name!r}: {layouts} not found {where}; {hint}")
+        pin = _pinned_sha(f, cache)
+        shas = [(p, sha256_path(p)) for p in found]
+        path, sha = next(((p, s) for p, s in shas if s == pin), shas[0])
+        out.append(ResolvedFile(f.key, path, sha, None if pin is None else sha == pin))
+    return out
+
+
+def is_available(name: str, source: str | Path | None = None) -> bool:
+    try:
+        resolve_files(name, source)
+    except SafetylabError:
+        return False
+    return True
+
+
+def load_public(name: str, source: str | Path | None = None) -> list[Any]:
+    """Records of a public dataset read from ``source`` or the cache."""
+    return load_public_with_files(name, source)[0]
+
+
+def load_public_with_files(
+    name: str, source: str | Path | None = None
+) -> tuple[list[Any], list[ResolvedFile]]:
+    spec = public_spec(name)
+    files = resolve_files(spec.name, source)
+    return spec.parse({f.key: f.path for f in files}), files
+
+
+def _download(url: str, timeout: float = 60.0) -> bytes:
+    """Bytes at ``url`` (https or file://); a failure raises a one-line SafetylabError."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 (pinned URLs)
+            data: bytes = r.read()
+            return data
+    except (urllib.error.URLError, OSError, ValueError) as e:
+        reason = getattr(e, "reason", None) or e
+        raise SafetylabError(
+            f"cannot download {url} ({reason}); offline? pass --source DIR with a local copy"
+        ) from None
+
+
+def fetch_file(
+    f: RemoteFile,
+    root: Path,
+    *,
+    downloader: Callable[[str], bytes] | None = None,
+    trust_unpinned: bool = False,
+) -> Path:
+    """Download one file, check its sha256 and store it under ``root``; returns its path."""
+    dest = root / f.at.repo / f.at.path
+    data = (downloader or _download)(f.url)
+    got = hashlib.sha256(data).hexdigest()
+    pin = _pinned_sha(f, root)
+    if pin is None and not trust_unpinned:
+        raise SafetylabError(
+            f"{f.url} has no pinned sha256; pass --trust-unpinned to record {got[:12]} on first use"
+        )
+    if pin is not None and got != pin:
+        raise SafetylabError(
+            f"checksum mismatch for {f.url}: expected sha256 {pin[:12]}..., got {got[:12]}... "
+            "(not saved)"
+        )
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, dest)
+    if pin is None:
+        (root / f.at.repo / (f.at.path + ".sha256")).write_text(got + "\n")
+    return dest
+
+
+def fetch(
+    name: str,
+    *,
+    force: bool = False,
+    downloader: Callable[[str], bytes] | None = None,
+    trust_unpinned: bool = False,
+) -> list[Path]:
+    """Fetch a public dataset into the cache (skips files already there unless ``force``)."""
+    spec = public_spec(name)
+    root = data_cache()
+    out = []
+    for f in spec.files:
+        have = root / f.at.repo / f.at.path
+        if have.exists() and not force:
+            out.append(have)
+            continue
+        out.append(fetch_file(f, root, downloader=downloader, trust_unpinned=trust_unpinned))
+    return out
+
+
+# ---------------------------------------------------------------- bundled data as records
+
+_BUNDLED_KIND: dict[str, Kind] = {
+    "general": "prompts",
+    "safety": "train",
+    "sensitive-train": "train",
+    "context-pairs": "train",
+}
+
+
+def bundled_kind(short: str) -> Kind:
+    return _BUNDLED_KIND.get(short, "eval")
+
+
+_META_KEYS: tuple[str, ...] = ("topic", "type", "focus", "category")
+_CAT_KEYS = ("category", "type", "task_type", "domain", "setting", "subject")
+_UNSAFE_SIDES = {"unsafe", "malicious", "harmful"}
+
+
+def bundled_records(short: str) -> list[Any]:
+    """A bundled file as records: Prompts for eval files (and the answerless general set),
+    Examples for training files (a context pair gives a helpful and a refusing Example)."""
+    name = f"bundled/{short}"
+    out: list[Any] = []
+    for r in BundledDataset(short).rows():
+        if short == "safety":
+            out.append(Example(r["prompt"], r["refusal"], name, r["category"], "", "unsafe"))
+        elif short == "sensitive-train":
+            out.append(Example(r["prompt"], r["response"], name, r["type"], "", "safe"))
+        elif short == "context-pairs":
+            cat = r["category"]
+            out.append(Example(r["legit_prompt"], r["legit_response"], name, cat, "", "safe"))
+            out.append(Example(r["harmful_prompt"], r["refusal"], name, cat, "", "unsafe"))
+        else:  # eval files (and general): one Prompt per row
+            text = r.get("prompt") or r.get("instruction") or r.get("question") or ""
+            if isinstance(r.get("choices"), list):
+                text += "".join(f"\n{chr(65 + i)}. {c}" for i, c in enumerate(r["choices"]))
+            unsafe = short in ("harmful", "sensitive-unsafe") or r.get("side") in _UNSAFE_SIDES
+            cat = next((str(r[k]) for k in _CAT_KEYS if k in r), "")
+            label: SafetyLabel = "unsafe" if unsafe else "safe"
+            out.append(Prompt(text, name, label, cat, r["id"], focus=r.get("focus", "")))
+    return out
+
+
+def bundled_eval_names() -> list[str]:
+    """Every bundled evaluation file, as ``bundled/<name>``."""
+    return [
+        e.name
+        for e in datasets
+        if e.name.startswith("bundled/") and BundledDataset(e.name.split("/", 1)[1]).split == "eval"
+    ]
+
+
+def bundled_meta(short: str) -> list[dict[str, str]]:
+    """Per-record extra fields (topic, type, focus) parallel to ``bundled_records``."""
+    out: list[dict[str, str]] = []
+    for r in BundledDataset(short).rows():
+        m: dict[str, str] = {k: str(r[k]) for k in _META_KEYS if k in r}
+        out.extend(
+            [{**m, "side": "legit"}, {**m, "side": "harmful"}] if short == "context-pairs" else [m]
+        )
+    return out
+
+
+def load_dataset(name: str, source: str | Path | None = None) -> list[Any]:
+    """Records of any registered dataset: ``bundled/<name>`` or a public one."""
+    if name.startswith("bundled/"):
+        datasets.get(name)
+        return bundled_records(name.split("/", 1)[1])
+    return load_public(name, source)
+
+
+def dataset_kind(name: str) -> Kind:
+    if name.startswith("bundled/"):
+        return bundled_kind(name.split("/", 1)[1])
+    return public_spec(name).kind
