@@ -24,8 +24,12 @@ def test_mcnemar_exact_values():
 
 def test_pair_outcomes_cover_the_four_cases():
     ps, lab = [], {}
-    cases = {"a": ("full_compliance", "full_refusal"), "b": ("full_refusal", "partial_refusal"),
-             "c": ("full_compliance", "full_compliance"), "d": ("full_refusal", "full_compliance")}
+    cases = {
+        "a": ("full_compliance", "full_refusal"),
+        "b": ("full_refusal", "partial_refusal"),
+        "c": ("full_compliance", "full_compliance"),
+        "d": ("full_refusal", "full_compliance"),
+    }
     for k, (ls, lu) in cases.items():
         s = Prompt(f"safe {k}", "pairs", "safe", f"pair:{k}")
         u = Prompt(f"unsafe {k}", "pairs", "unsafe", f"pair:{k}")
@@ -66,8 +70,22 @@ def test_metrics_from_labels():
 
 def _eval(tmp_path, name, extra=()):
     out = tmp_path / name
-    code = main(["eval", "--backend", "mock", "--suites", ",".join(ALL), "--n", "6", "--attacks",
-                 "fiction", "--out", str(out), *extra])
+    code = main(
+        [
+            "eval",
+            "--backend",
+            "mock",
+            "--suites",
+            ",".join(ALL),
+            "--n",
+            "6",
+            "--attacks",
+            "fiction",
+            "--out",
+            str(out),
+            *extra,
+        ]
+    )
     assert code == 0
     return out
 
@@ -80,7 +98,9 @@ def test_eval_run_resumes_and_compare_is_paired(tmp_path, capsys):
     metrics = json.loads((out / "metrics.json").read_text())
     suites = {m["suite"] for m in metrics}
     assert {"harm", "overrefusal", "pairs", "helpful", "harm@fiction"} <= suites
-    assert all({"model", "suite", "metric", "value", "ci_low", "ci_high", "n"} <= set(m) for m in metrics)
+    assert all(
+        {"model", "suite", "metric", "value", "ci_low", "ci_high", "n"} <= set(m) for m in metrics
+    )
     capsys.readouterr()
     assert main(["compare", str(out), str(out), "--json"]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
@@ -88,5 +108,16 @@ def test_eval_run_resumes_and_compare_is_paired(tmp_path, capsys):
 
 
 def test_unknown_suite_is_exit_2(tmp_path, capsys):
-    assert main(["eval", "--backend", "mock", "--suites", "harmm", "--out", str(tmp_path / "x")]) == 2
+    assert (
+        main(["eval", "--backend", "mock", "--suites", "harmm", "--out", str(tmp_path / "x")]) == 2
+    )
     assert "did you mean 'harm'" in capsys.readouterr().err
+
+
+def test_rejudging_a_finished_run_reuses_generations(tmp_path):
+    out = _eval(tmp_path, "a")
+    gens = (out / "generations.jsonl").read_text()
+    _eval(tmp_path, "a", ["--judges", "strmatch,strmatch-plus"])
+    assert (out / "generations.jsonl").read_text() == gens
+    judges = {json.loads(x)["judge"] for x in (out / "judgments.jsonl").read_text().splitlines()}
+    assert judges == {"strmatch@1", "strmatch-plus@2"}

@@ -52,3 +52,11 @@ def test_generation_cache_roundtrip(tmp_path):
     assert c.get_many([k1, k2]) == {k1: ("hello", 2)}
     c.close()
     assert GenerationCache(tmp_path / "c.sqlite").get_many([k1]) == {k1: ("hello", 2)}
+
+
+def test_run_dir_ignored_keys_may_change(tmp_path):
+    RunDir(tmp_path / "r", {"model": "a", "judges": ["x"]}, ignore=("judges",))
+    RunDir(tmp_path / "r", {"model": "a", "judges": ["x", "y"]}, ignore=("judges",))
+    assert "- y" in (tmp_path / "r" / "config.resolved.yaml").read_text()
+    with pytest.raises(SafetylabError, match="another config"):
+        RunDir(tmp_path / "r", {"model": "b", "judges": ["x"]}, ignore=("judges",))

@@ -153,21 +153,35 @@ class RunDir:
     Opening a directory made by a different config raises, unless ``force`` is set.
     """
 
-    def __init__(self, path: str | Path, config: dict[str, Any], *, force: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        config: dict[str, Any],
+        *,
+        force: bool = False,
+        ignore: tuple[str, ...] = (),
+    ) -> None:
+        """``ignore``: top-level keys that may change between runs in one directory (e.g. the
+        judges of an eval run: judgments are keyed by judge version, generations are reused)."""
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         cfg_path = self.path / "config.resolved.yaml"
         text = yaml.safe_dump(config, sort_keys=True)
-        if cfg_path.exists() and not force:
+        new = yaml.safe_load(text)
+        old: Any = None
+        if cfg_path.exists():
             try:
                 old = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
             except yaml.YAMLError:
                 old = None
-            if old != yaml.safe_load(text):
+            same = isinstance(old, dict) and {k: v for k, v in old.items() if k not in ignore} == {
+                k: v for k, v in new.items() if k not in ignore
+            }
+            if not same and not force:
                 raise SafetylabError(
                     f"{self.path} was made by another config; use a new --out or pass --force"
                 )
-        if force or not cfg_path.exists():
+        if old != new:
             write_text(cfg_path, text)
         self.config = config
 

@@ -182,7 +182,7 @@ def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[M
     for s in cfg.suites:
         get_suite(s)
     judges = [judge_registry.get(j)() for j in cfg.judges]
-    run = RunDir(out, asdict(cfg), force=force)
+    run = RunDir(out, asdict(cfg), force=force, ignore=("judges",))
     prompts = build_prompts(cfg)
     run.log("prompts.jsonl").append(p.to_dict() for p in prompts)
     backend, lm = _backend(cfg)

@@ -43,6 +43,7 @@ def _bundled(
     if where:
         rows = [r for r in rows if all(r.get(k) == v for k, v in where.items())]
     rows = _round_robin(rows, cat, n)
+
     def lab(r: dict[str, Any]) -> Any:
         return label if label in ("safe", "unsafe") else r[label]
 

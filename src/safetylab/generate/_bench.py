@@ -1,0 +1,110 @@
+"""Generation throughput: batched ``hf`` vs one prompt at a time vs the study's 4-beam search.
+
+    safetylab bench generate [--n 32] [--max-new-tokens 64] [--out benchmarks/results/generate_speed.json]
+
+Counts non-padding output tokens (up to and including end-of-turn) per second, on the same
+model and prompts in the same run, and how many batched greedy answers are token-identical to
+one-at-a-time greedy answers. The last line printed is the batched / one-at-a-time ratio.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from safetylab.chat import end_of_turn_id, prompt_ids
+
+
+def _prompts(n: int) -> list[str]:
+    from safetylab.data import load_bundled
+    from safetylab.data._bundled import _round_robin
+
+    half = n // 2
+    help_rows = _round_robin(load_bundled("helpful"), "task_type", n - half)
+    harm_rows = _round_robin(load_bundled("harmful"), "category", half)
+    return [r["instruction"] for r in help_rows] + [r["prompt"] for r in harm_rows]
+
+
+def _one(model: Any, tok: Any, prompt: str, max_new: int, beams: int) -> list[int]:
+    import torch
+
+    ids = torch.tensor([prompt_ids(tok, prompt)])
+    eot = end_of_turn_id(tok)
+    kw: dict[str, Any] = {
+        "max_new_tokens": max_new,
+        "do_sample": False,
+        "eos_token_id": eot,
+        "pad_token_id": tok.pad_token_id,
+        "temperature": None,
+        "top_p": None,
+        "top_k": None,
+    }
+    if beams > 1:
+        kw["num_beams"] = beams
+    with torch.inference_mode():
+        out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), **kw)
+    new = out[0, ids.shape[1] :].tolist()
+    return new[: new.index(eot) + 1] if eot in new else new
+
+
+def bench_generate(
+    model_name: str = "smollm2-135m-instruct",
+    n: int = 32,
+    max_new_tokens: int = 64,
+    batch_size: int = 32,
+    beams: int = 4,
+    out: str | Path | None = None,
+) -> dict[str, Any]:
+    """Run the three settings and return (and optionally write) the figures."""
+    from safetylab.generate._backends import HFBackend
+    from safetylab.models import load_base
+
+    lm = load_base(model_name)
+    tok = lm.tokenizer
+    prompts = _prompts(n)
+    dec = {"max_new_tokens": max_new_tokens, "do_sample": False}
+    be = HFBackend(lm.model, tok, lm.fingerprint, batch_size)
+    be.generate(prompts[:2], dec)  # warm-up
+    t = time.perf_counter()
+    batched = be.generate(prompts, dec)
+    t_batched = time.perf_counter() - t
+    tok_batched = sum(k for _, k in batched)
+
+    t = time.perf_counter()
+    single = [_one(lm.model, tok, p, max_new_tokens, 1) for p in prompts]
+    t_single = time.perf_counter() - t
+    tok_single = sum(len(s) for s in single)
+    eot = end_of_turn_id(tok)
+    identical = sum(
+        tok.decode([x for x in s if x != eot], skip_special_tokens=True).strip() == b[0]
+        for s, b in zip(single, batched, strict=True)
+    )
+
+    t = time.perf_counter()
+    beam = [_one(lm.model, tok, p, max_new_tokens, beams) for p in prompts]
+    t_beam = time.perf_counter() - t
+    tok_beam = sum(len(s) for s in beam)
+
+    res = {
+        "model": model_name,
+        "prompts": n,
+        "max_new_tokens": max_new_tokens,
+        "batch_size": batch_size,
+        "batched_tokens_per_s": round(tok_batched / t_batched, 1),
+        "single_greedy_tokens_per_s": round(tok_single / t_single, 1),
+        f"single_beam{beams}_tokens_per_s": round(tok_beam / t_beam, 1),
+        "seconds": {
+            "batched": round(t_batched, 1),
+            "single": round(t_single, 1),
+            "beam": round(t_beam, 1),
+        },
+        "identical_batched_vs_single": f"{identical}/{n}",
+        "ratio_batched_over_single": round((tok_batched / t_batched) / (tok_single / t_single), 2),
+        "ratio_batched_over_beam": round((tok_batched / t_batched) / (tok_beam / t_beam), 2),
+    }
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps(res, indent=2) + "\n")
+    return res
