@@ -1,5 +1,38 @@
-"""Fine-tuning: LoRA (PEFT) with response-only loss, length-grouped batches, bf16 autocast."""
+"""Fine-tuning: LoRA / QLoRA / full, response-only loss, packing or length-grouped batches,
+gradient accumulation, checkpoints with exact resume, several processes under accelerate.
 
+    safetylab train --model smollm2 --data mix.jsonl --out runs/adapter --config cpu-lora
+    safetylab merge --model smollm2 --adapter runs/adapter --out runs/merged
+"""
+
+from safetylab.train._config import (
+    check_config,
+    dump_train_config,
+    load_train_config,
+    train_config_from_dict,
+)
+from safetylab.train._data import encode_example, encode_examples, load_examples
+from safetylab.train._loop import TrainingInterrupted, evaluate_loss
 from safetylab.train._lora import PrefixCache, TrainConfig, apply_lora, tokenize_examples, train
+from safetylab.train._merge import merge_adapter
+from safetylab.train._setup import load_for_training, prepare_model
 
-__all__ = ["PrefixCache", "TrainConfig", "apply_lora", "tokenize_examples", "train"]
+__all__ = [
+    "PrefixCache",
+    "TrainConfig",
+    "TrainingInterrupted",
+    "apply_lora",
+    "check_config",
+    "dump_train_config",
+    "encode_example",
+    "encode_examples",
+    "evaluate_loss",
+    "load_examples",
+    "load_for_training",
+    "load_train_config",
+    "merge_adapter",
+    "prepare_model",
+    "tokenize_examples",
+    "train",
+    "train_config_from_dict",
+]

@@ -73,7 +73,7 @@ def only_layers(model: Any, start: int, stop: int, *, final_norm: bool) -> Itera
 
 
 def prefix_states(
-    model: Any, batches: list[tuple[Any, Any]], split: int, bf16: bool
+    model: Any, batches: list[tuple[Any, Any]], split: int, bf16: bool, progress: Any = None
 ) -> list[Any]:
     """Hidden states entering layer ``split`` for each (ids, mask) batch (right-padded)."""
     import torch
@@ -86,8 +86,12 @@ def prefix_states(
         only_layers(model, 0, split, final_norm=False) as dec,
     ):
         for ids, mask in batches:
-            h = dec(input_ids=ids.to(device), attention_mask=mask.to(device)).last_hidden_state
+            h = dec(
+                input_ids=ids.to(device), attention_mask=mask.to(device), use_cache=False
+            ).last_hidden_state
             out.append(h.float().cpu())
+            if progress is not None:
+                progress.update(int(ids.shape[0]))
     return out
 
 
