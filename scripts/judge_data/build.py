@@ -1,0 +1,447 @@
+"""Build src/safetylab/data/bundled/judge/answers.jsonl from project-written banks (deterministic)."""
+
+import json
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bank_dark import AI_DISCLAIMER, DARK
+from bank_help import CAVEAT_CLOSERS, CAVEAT_OPENERS, LONG
+from bank_more import *
+from bank_refuse import *
+from bank_short import SHORT
+
+ROOT = Path(__file__).resolve().parents[2] / "src" / "safetylab" / "data" / "bundled"
+
+
+def rj(p):
+    return [json.loads(l) for l in open(ROOT / p)]
+
+
+rng = random.Random(0)
+rows = []
+
+
+def add(prompt, response, label, style):
+    rows.append({"prompt": prompt, "response": response.strip(), "label": label, "style": style})
+
+
+def cap(s):
+    return s[0].upper() + s[1:]
+
+
+def fill(tpl, t):
+    return tpl.replace("{t}", t).replace("{T}", cap(t))
+
+
+def explicit(t, long=False):
+    parts = [fill(rng.choice(EXPLICIT), t)]
+    n = rng.choice([0, 1, 1, 2]) if not long else rng.choice([2, 3])
+    parts += [fill(r, t) for r in rng.sample(REASONS, n)]
+    return " ".join(parts)
+
+
+def refusal_full(t, long=False):
+    s = explicit(t, long)
+    extra = []
+    if rng.random() < 0.6:
+        extra.append(rng.choice(REDIRECTS))
+    if rng.random() < 0.5:
+        extra.append(rng.choice(CLOSERS))
+    if extra:
+        s += ("\n\n" if long and rng.random() < 0.5 else " ") + " ".join(extra)
+    return s
+
+
+def partial(t, help_text):
+    s = explicit(t, long=rng.random() < 0.3)
+    sep = "\n\n" if rng.random() < 0.6 else " "
+    return (
+        s
+        + sep
+        + rng.choice(PIVOTS)
+        + ("\n\n" if "\n" in help_text or rng.random() < 0.5 else " ")
+        + help_text
+    )
+
+
+def tail_partial(t, help_text):
+    return help_text + "\n\n" + fill(rng.choice(TAIL_REFUSALS), t)
+
+
+def comply(help_text):
+    r = rng.random()
+    s = help_text
+    if r < 0.55:
+        s = rng.choice(CAVEAT_OPENERS) + ("\n\n" if rng.random() < 0.5 else " ") + s
+    if rng.random() < 0.4:
+        s = s + "\n\n" + rng.choice(CAVEAT_CLOSERS)
+    return s
+
+
+sens = rj("train/sensitive_train.jsonl")
+pairs = rj("train/context_pairs.jsonl")
+safety = rj("train/safety.jsonl")
+
+safe_items = [
+    (r["prompt"], FOCUS_TOPIC.get(r["focus"], r["focus"]), r["response"], r["type"]) for r in sens
+]
+safe_items += [(p, t, h, "long") for p, t, h in LONG]
+
+# --- compliance
+for p, t, h, typ in safe_items:
+    add(p, h, "full_compliance", f"help/{typ}")
+    add(p, comply(h), "full_compliance", f"help+caveat/{typ}")
+    if typ == "long":
+        add(p, comply(h), "full_compliance", f"help+caveat/{typ}")
+for r in pairs:
+    add(r["legit_prompt"], r["legit_response"], "full_compliance", "help/context")
+    if rng.random() < 0.5:
+        add(
+            r["legit_prompt"], comply(r["legit_response"]), "full_compliance", "help+caveat/context"
+        )
+for p, a in SHORT:
+    add(p, a, "full_compliance", "help/short")
+
+# --- full refusals of safe prompts (exaggerated safety)
+for p, t, h, typ in safe_items:
+    add(p, refusal_full(t, long=rng.random() < 0.5), "full_refusal", f"refuse-safe/{typ}")
+    if typ in ("privacy_public", "fiction") or rng.random() < 0.15:
+        add(
+            p,
+            fill(
+                rng.choice(PRIVACY),
+                rng.choice(
+                    [
+                        "their personal details",
+                        "someone's home address",
+                        "private records",
+                        "that person's contact information",
+                    ]
+                ),
+            ),
+            "full_refusal",
+            f"refuse-privacy/{typ}",
+        )
+    else:
+        add(p, fill(rng.choice(IMPLICIT), t), "full_refusal", f"refuse-implicit/{typ}")
+    if rng.random() < 0.3:
+        add(
+            p,
+            rng.choice(
+                [
+                    "Sorry, but I can't assist with that.",
+                    "I'm sorry, but I can't help with that.",
+                    "I can't help with that.",
+                    "Sorry, I can't do that.",
+                    "I'm unable to help with that request.",
+                ]
+            ),
+            "full_refusal",
+            "refuse-short",
+        )
+
+# --- full refusals of harmful prompts
+for r in safety:
+    t = CATEGORY_TOPIC[r["category"]]
+    add(r["prompt"], r["refusal"], "full_refusal", "refuse/bundled")
+    if r["category"] == "self_harm":
+        add(r["prompt"], rng.choice(SELF_HARM), "full_refusal", "refuse/self_harm")
+    elif rng.random() < 0.6:
+        add(
+            r["prompt"], refusal_full(t, long=rng.random() < 0.5), "full_refusal", "refuse/composed"
+        )
+    else:
+        add(r["prompt"], fill(rng.choice(IMPLICIT), t), "full_refusal", "refuse/implicit")
+for r in pairs:
+    t = CATEGORY_TOPIC[r["category"]]
+    add(r["harmful_prompt"], r["refusal"], "full_refusal", "refuse/context")
+    if rng.random() < 0.4:
+        add(
+            r["harmful_prompt"],
+            refusal_full(t, long=rng.random() < 0.5),
+            "full_refusal",
+            "refuse/composed",
+        )
+
+# --- partial refusals
+for p, t, h, typ in safe_items:
+    add(p, partial(t, h), "partial_refusal", f"partial/{typ}")
+    if typ == "long" or rng.random() < 0.5:
+        add(p, partial(t, h), "partial_refusal", f"partial/{typ}")
+    add(p, tail_partial(t, h), "partial_refusal", f"partial-tail/{typ}")
+for r in pairs:
+    t = CATEGORY_TOPIC[r["category"]]
+    add(r["harmful_prompt"], partial(t, r["legit_response"]), "partial_refusal", "partial/context")
+for r in safety:
+    if r["category"] in SAFE_ALTERNATIVES and rng.random() < 0.5:
+        t = CATEGORY_TOPIC[r["category"]]
+        add(
+            r["prompt"],
+            partial(t, SAFE_ALTERNATIVES[r["category"]]),
+            "partial_refusal",
+            "partial/alternatives",
+        )
+
+
+# --- pushbacks, vague redirects, nonsense questions, fictional privacy
+import re as _re0
+
+
+def word_for(p, t):
+    for w, _ in WORDS:
+        if _re0.search(r"\b" + _re0.escape(w), p.lower()):
+            return w
+    return t.split()[0]
+
+
+for p, t, h, typ in safe_items:
+    w = word_for(p, t)
+    mis = dict(WORDS).get(w, t)
+    pb = rng.choice(PUSHBACK).replace("{w}", w).replace("{t}", mis)
+    tail = " ".join(
+        [rng.choice(VAGUE_REDIRECTS)] + ([rng.choice(CLOSERS)] if rng.random() < 0.5 else [])
+    )
+    mid = (" " + fill(rng.choice(REASONS), mis)) if rng.random() < 0.5 else ""
+    add(p, pb + mid + "\n\n" + tail, "full_refusal", f"refuse-pushback/{typ}")
+    if rng.random() < 0.6:
+        add(
+            p,
+            explicit(mis)
+            + " "
+            + rng.choice(VAGUE_REDIRECTS)
+            + (" " + rng.choice(CLOSERS) if rng.random() < 0.5 else ""),
+            "full_refusal",
+            f"refuse-vague/{typ}",
+        )
+    pb2 = rng.choice(PUSHBACK).replace("{w}", w).replace("{t}", mis)
+    add(
+        p,
+        pb2
+        + "\n\n"
+        + rng.choice(
+            [
+                "With that in mind, here is how to do it:",
+                "That said, here's how to do what you're asking:",
+                "If you meant it in the everyday sense, here are some tips:",
+                "To answer your question:",
+            ]
+        )
+        + "\n\n"
+        + h,
+        "partial_refusal",
+        f"partial-pushback/{typ}",
+    )
+for p, a in NONSENSE:
+    add(p, a, "full_compliance", "help/nonsense")
+    for pre in rng.sample(PREMISE, 2):
+        add(p, pre + a, "full_compliance", "help+premise/nonsense")
+    add(
+        p,
+        rng.choice(NONSENSE_REFUSAL)
+        + (" " + rng.choice(VAGUE_REDIRECTS) if rng.random() < 0.5 else ""),
+        "full_refusal",
+        "refuse/nonsense",
+    )
+    add(
+        p,
+        rng.choice(NONSENSE_PUSHBACK)
+        + " "
+        + rng.choice(["That said, ", "However, to answer the literal question: ", "Still, "])
+        + a[0].lower()
+        + a[1:],
+        "partial_refusal",
+        "partial/nonsense",
+    )
+for p, a in FICTION_PRIVACY:
+    add(p, a, "full_compliance", "help/fiction_privacy")
+    add(
+        p,
+        rng.choice(FICTION_PRIVACY_REFUSAL)
+        + (" " + rng.choice(CLOSERS) if rng.random() < 0.5 else ""),
+        "full_refusal",
+        "refuse/fiction_privacy",
+    )
+
+for p, a in DARK + AI_DISCLAIMER:
+    add(p, a, "full_compliance", "help/dark")
+    if rng.random() < 0.5:
+        add(p, comply(a), "full_compliance", "help+caveat/dark")
+
+
+# --- long lecture-style full refusals (several paragraphs, no answer)
+def lecture(t):
+    paras = [
+        explicit(t)
+        if rng.random() < 0.8
+        else rng.choice(PUSHBACK).replace("{w}", t.split()[0]).replace("{t}", t)
+    ]
+    paras += [fill(x, t) for x in rng.sample(MORAL_PARAS, rng.choice([1, 2]))]
+    if rng.random() < 0.7:
+        paras.append(fill(rng.choice(INSTEAD_PARAS), t))
+    if rng.random() < 0.4:
+        paras.append(rng.choice(RESOURCE_PARAS))
+    if rng.random() < 0.6:
+        paras.append(rng.choice(REMEMBER_PARAS))
+    return "\n\n".join(paras)
+
+
+for p, t, h, typ in safe_items:
+    add(p, lecture(t), "full_refusal", f"refuse-lecture/{typ}")
+for r in rng.sample(safety, 150):
+    add(
+        r["prompt"],
+        lecture(CATEGORY_TOPIC[r["category"]]),
+        "full_refusal",
+        "refuse-lecture/harmful",
+    )
+for r in rng.sample(pairs, 60):
+    add(
+        r["harmful_prompt"],
+        lecture(CATEGORY_TOPIC[r["category"]]),
+        "full_refusal",
+        "refuse-lecture/harmful",
+    )
+
+# --- requests to justify discrimination, refused by arguing against the premise
+for p in DISCRIM_PROMPTS:
+    for _ in range(3):
+        body = " ".join(rng.sample(COUNTER_BODY, rng.choice([2, 3])))
+        add(
+            p,
+            rng.choice(COUNTER_OPEN) + " " + body,
+            "full_refusal",
+            "refuse-counter/discrimination",
+        )
+    add(p, rng.choice(NONSENSE_REFUSAL), "full_refusal", "refuse/discrimination")
+
+seen = set()
+out = []
+for i, r in enumerate(rows):
+    k = (r["prompt"], r["response"])
+    if k in seen:
+        continue
+    seen.add(k)
+    out.append(r)
+for i, r in enumerate(out):
+    r["id"] = f"ja-{i + 1:04d}"
+dst = ROOT / "judge" / "answers.jsonl"
+dst.parent.mkdir(exist_ok=True)
+with open(dst, "w", encoding="utf-8") as f:
+    for r in out:
+        f.write(
+            json.dumps(
+                {
+                    "id": r["id"],
+                    "label": r["label"],
+                    "style": r["style"],
+                    "prompt": r["prompt"],
+                    "response": r["response"],
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
+import collections
+
+print(len(out), collections.Counter(r["label"] for r in out))
+
+# ---------------------------------------------------------------- sentence bank (tags: refusal / moral / help)
+import re as _re
+
+SPLIT = _re.compile(r"(?<=[^0-9][.!?])\s+|\n+")
+
+
+def sents(text):
+    return [s.strip() for s in SPLIT.split(text) if len(s.strip()) > 1]
+
+
+srows = []
+
+
+def sadd(text, tag, src):
+    srows.append({"tag": tag, "source": src, "text": text})
+
+
+topics = sorted(set(FOCUS_TOPIC.values()) | set(CATEGORY_TOPIC.values()) | {t for _, t, _ in LONG})
+rng2 = random.Random(1)
+for tpl in EXPLICIT:
+    for t in rng2.sample(topics, 4 if "{t}" in tpl else 1):
+        sadd(fill(tpl, t), "refusal", "explicit")
+for tpl in TAIL_REFUSALS:
+    for t in rng2.sample(topics, 3):
+        sadd(fill(tpl, t), "refusal", "tail")
+for tpl in PRIVACY:
+    for t in ["their personal details", "someone's home address", "a private phone number"]:
+        s = sents(fill(tpl, t))
+        sadd(s[0], "refusal", "privacy")
+        [sadd(x, "moral", "privacy") for x in s[1:]]
+for tpl in SELF_HARM:
+    s = sents(tpl)
+    sadd(s[0], "refusal" if "not able" in s[0] else "moral", "self_harm")
+    [sadd(x, "moral", "self_harm") for x in s[1:]]
+for tpl in REASONS:
+    for t in rng2.sample(topics, 2 if "{t}" in tpl.lower() else 1):
+        sadd(fill(tpl, t), "moral", "reason")
+for x in REDIRECTS + CLOSERS:
+    sadd(x, "moral", "redirect")
+for tpl in IMPLICIT:
+    for t in rng2.sample(topics, 2):
+        for x in sents(fill(tpl, t)):
+            sadd(x, "moral", "implicit")
+for r in safety + [{"refusal": p["refusal"]} for p in pairs]:
+    s = sents(r["refusal"])
+    sadd(s[0], "refusal", "bundled")
+    for x in s[1:]:
+        sadd(x, "moral", "bundled")
+for x in PIVOTS + CAVEAT_OPENERS + CAVEAT_CLOSERS:
+    sadd(x, "help", "framing")
+for _, _, h, _ in safe_items:
+    for x in sents(h):
+        sadd(x, "help", "help")
+for r in pairs:
+    for x in sents(r["legit_response"]):
+        sadd(x, "help", "help")
+for _, a in SHORT:
+    for x in sents(a):
+        sadd(x, "help", "short")
+for v in SAFE_ALTERNATIVES.values():
+    for x in sents(v):
+        sadd(x, "help", "alternatives")
+
+for tpl in PUSHBACK:
+    for w, t in rng2.sample(WORDS, 3):
+        sadd(tpl.replace("{w}", w).replace("{t}", t), "refusal", "pushback")
+for x in NONSENSE_PUSHBACK:
+    sadd(x, "refusal", "pushback")
+for x in VAGUE_REDIRECTS:
+    sadd(x, "moral", "vague")
+for _, a in NONSENSE + FICTION_PRIVACY + DARK + AI_DISCLAIMER:
+    for x in sents(a):
+        sadd(x, "help", "nonsense")
+for x in NONSENSE_REFUSAL + FICTION_PRIVACY_REFUSAL:
+    s_ = sents(x)
+    sadd(s_[0], "refusal", "nonsense")
+    [sadd(y, "moral", "nonsense") for y in s_[1:]]
+
+for para in MORAL_PARAS + INSTEAD_PARAS + RESOURCE_PARAS + REMEMBER_PARAS:
+    for t in rng2.sample(topics, 2 if "{t}" in para else 1):
+        for x in sents(fill(para, t)):
+            sadd(x, "moral", "lecture")
+
+for x in COUNTER_OPEN:
+    sadd(x, "refusal", "counter")
+for x in COUNTER_BODY:
+    sadd(x, "moral", "counter")
+seen = set()
+sout = []
+for r in srows:
+    if r["text"] in seen:
+        continue
+    seen.add(r["text"])
+    sout.append(r)
+with open(ROOT / "judge" / "sentences.jsonl", "w", encoding="utf-8") as f:
+    for i, r in enumerate(sout):
+        f.write(json.dumps({"id": f"js-{i + 1:04d}", **r}, ensure_ascii=False) + "\n")
+print(len(sout), collections.Counter(r["tag"] for r in sout))

@@ -1,0 +1,202 @@
+"""Read labelled or unlabelled answer files (CSV, JSON, JSONL) and normalise refusal labels.
+
+from safetylab.judges._io import normalize_label, read_table
+rows = read_table("xstest_v2_completions_gpt4.csv").rows
+normalize_label("2_full_refusal")   # -> "full_refusal"
+
+Bad input is reported as one line that names the file (and line, byte offset or column).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from safetylab.errors import SafetylabError
+from safetylab.records import LABELS
+
+log = logging.getLogger(__name__)
+
+FORMATS = (".csv", ".json", ".jsonl")
+
+# Accepted spellings (lower-cased, stripped) -> our label. XSTest writes "1_full_compliance" etc.
+_LABEL_ALIASES: dict[str, str] = {}
+for _i, _lab in enumerate(LABELS, 1):
+    for _alias in (_lab, f"{_i}_{_lab}", _lab.replace("_", " "), str(_i)):
+        _LABEL_ALIASES[_alias] = _lab
+_LABEL_ALIASES.update(
+    {"compliance": "full_compliance", "refusal": "full_refusal", "partial": "partial_refusal"}
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows read from one file."""
+
+    path: Path  #: the file read
+    columns: list[str]  #: column names in file order (union over rows for JSON/JSONL)
+    rows: list[dict[str, Any]]  #: one dict per row, keyed by column name
+
+    def column(self, name: str) -> list[str]:
+        """The values of one column as text (missing or null cells become "")."""
+        return [_cell_text(r.get(name)) for r in self.rows]
+
+    def require(self, *names: str, option: str = "") -> None:
+        """Raise a SafetylabError naming the missing column(s) and the columns found."""
+        missing = [n for n in names if n not in self.columns]
+        if missing:
+            found = ", ".join(self.columns) or "none"
+            hint = f" (set {option})" if option else ""
+            raise SafetylabError(
+                f"{self.path}: no column {', '.join(repr(m) for m in missing)}{hint}; "
+                f"columns found: {found}"
+            )
+
+
+def _cell_text(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    return v if isinstance(v, str) else str(v)
+
+
+def decode_text(data: bytes, path: str | Path) -> str:
+    """UTF-8 text of ``data``; bytes that are not UTF-8 are replaced (U+FFFD) with a warning
+    that names the file and the byte offset of the first bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        offset = e.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        bad = sum(1 for ch in data.decode("utf-8-sig", errors="replace") if ch == "\ufffd")
+        log.warning(
+            "%s: not valid UTF-8 at byte offset %d; %d undecodable byte sequence(s) replaced "
+            "with U+FFFD",
+            path,
+            offset,
+            bad,
+        )
+        return data.decode("utf-8-sig", errors="replace")
+
+
+def read_table(path: str | Path) -> Table:
+    """Rows of a CSV (header row), JSON (a list of objects) or JSONL (one object a line) file."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in FORMATS:
+        raise SafetylabError(
+            f"{p}: unsupported file type {suffix or '(none)'!r}; use .csv, .json or .jsonl"
+        )
+    if not p.is_file():
+        raise SafetylabError(f"{p}: file not found")
+    text = decode_text(p.read_bytes(), p)
+    if suffix == ".csv":
+        return _read_csv(p, text)
+    if suffix == ".jsonl":
+        return _read_jsonl(p, text)
+    return _read_json(p, text)
+
+
+def _read_csv(p: Path, text: str) -> Table:
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        columns = list(reader.fieldnames or [])
+        rows = []
+        for r in reader:
+            if None in r:
+                raise SafetylabError(
+                    f"{p}:{reader.line_num}: more fields than the {len(columns)} header columns"
+                )
+            rows.append({k: ("" if v is None else v) for k, v in r.items()})
+    except csv.Error as e:
+        raise SafetylabError(f"{p}: not valid CSV ({e})") from None
+    return Table(p, columns, rows)
+
+
+def _columns(rows: list[dict[str, Any]]) -> list[str]:
+    seen: dict[str, None] = {}
+    for r in rows:
+        for k in r:
+            seen.setdefault(k, None)
+    return list(seen)
+
+
+def _read_jsonl(p: Path, text: str) -> Table:
+    rows: list[dict[str, Any]] = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise SafetylabError(f"{p}:{lineno}: not valid JSON ({e.msg})") from None
+        if not isinstance(obj, dict):
+            raise SafetylabError(f"{p}:{lineno}: expected a JSON object per line")
+        rows.append(obj)
+    return Table(p, _columns(rows), rows)
+
+
+def _read_json(p: Path, text: str) -> Table:
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise SafetylabError(f"{p}:{e.lineno}: not valid JSON ({e.msg})") from None
+    if isinstance(obj, dict):  # {"rows": [...]} / {"data": [...]} wrappers
+        lists = [v for v in obj.values() if isinstance(v, list)]
+        if len(lists) != 1:
+            raise SafetylabError(f"{p}: expected a JSON list of objects")
+        obj = lists[0]
+    if not isinstance(obj, list) or not all(isinstance(r, dict) for r in obj):
+        raise SafetylabError(f"{p}: expected a JSON list of objects")
+    return Table(p, _columns(obj), obj)
+
+
+def normalize_label(value: Any, *, where: str = "") -> str:
+    """Our label for ``value`` ("2_full_refusal", "full refusal", "refusal", 2 -> "full_refusal")."""
+    key = _cell_text(value).strip().lower().replace("-", "_")
+    key = " ".join(key.split())
+    if key in _LABEL_ALIASES:
+        return _LABEL_ALIASES[key]
+    if key.replace(" ", "_") in _LABEL_ALIASES:
+        return _LABEL_ALIASES[key.replace(" ", "_")]
+    if key.endswith(".0") and key[:-2] in _LABEL_ALIASES:  # pandas wrote 2 as 2.0
+        return _LABEL_ALIASES[key[:-2]]
+    at = f"{where}: " if where else ""
+    raise SafetylabError(
+        f"{at}unknown label {value!r}; use one of {', '.join(LABELS)} "
+        "(or XSTest's 1_full_compliance, 2_full_refusal, 3_partial_refusal)"
+    )
+
+
+def read_labelled(
+    path: str | Path, prompt_col: str, response_col: str, label_col: str
+) -> tuple[list[str], list[str], list[str]]:
+    """(prompts, responses, labels) of a labelled file; labels normalised to ours.
+
+    ``prompt_col`` may be "" for files without prompts (every prompt is then "")."""
+    t = read_table(path)
+    t.require(response_col, option="--response-col")
+    t.require(label_col, option="--label-col")
+    if prompt_col:
+        t.require(prompt_col, option="--prompt-col")
+    labels = [
+        normalize_label(r.get(label_col), where=f"{t.path}: data row {i}, column {label_col!r}")
+        for i, r in enumerate(t.rows, 1)
+    ]
+    prompts = t.column(prompt_col) if prompt_col else [""] * len(t.rows)
+    return prompts, t.column(response_col), labels
+
+
+def write_jsonl_rows(path: str | Path, rows: list[dict[str, Any]]) -> None:
+    """Write ``rows`` as JSONL (UTF-8, one object a line), creating the parent folder."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(p.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    tmp.replace(p)
