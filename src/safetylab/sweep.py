@@ -256,6 +256,8 @@ def _train_all(
                 desc=f"train {name}",
                 metadata={"mixture_sha256": mix_info[name]["sha256"], "base_fingerprint": base_fp},
                 prefix_cache=prefix,
+                resume=True,  # a demo stopped mid-training continues from its last checkpoint
+                save_on_interrupt=True,
             )
             log.info(
                 "%s: loss %.3f -> %.3f, %s tokens/s",
