@@ -1,0 +1,130 @@
+"""``safetylab probe``: look inside base and safety-tuned checkpoints.
+
+safetylab probe linear --run runs/q1                # intent vs keyword probes, keyword reliance
+safetylab probe attention --run runs/q1             # attention to focus words
+safetylab probe direction --run runs/q1             # refusal direction, sweep cosine, ablation
+safetylab probe refusals --run runs/q1              # model refusals: KRI, reason consistency
+safetylab probe all --run runs/q1 --xstest ../shared/data/exaggerated-safety/xstest_prompts.csv
+
+Results go to ``<run>/probes`` (or --out) as JSON, with PNG figures for the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from typing import Any
+
+_HELP = {
+    "linear": "linear probes per layer (intent, keyword), CV accuracy and keyword reliance",
+    "attention": "attention from the answer position to focus words, per layer and head",
+    "direction": "refusal direction per checkpoint, cosine across the sweep, ablate/add",
+    "refusals": "generate and judge: refusal keyword reliance and reason consistency",
+    "all": "every stage above, in order",
+}
+
+
+def _field_help() -> dict[str, str]:
+    """Field comments of ProbeConfig (``#: ...``) as CLI help."""
+    import inspect
+
+    from safetylab.probes import ProbeConfig
+
+    out: dict[str, str] = {}
+    for line in inspect.getsource(ProbeConfig).splitlines():
+        line = line.strip()
+        if ":" in line and "#:" in line:
+            out[line.split(":", 1)[0].strip()] = line.split("#:", 1)[1].strip()
+    return out
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "probe",
+        help="look inside checkpoints: probes, attention, refusal direction, refusals",
+        description="Probe a base model and its safety-tuned adapters (e.g. a demo run).",
+    )
+    stages = p.add_subparsers(dest="stage", metavar="STAGE", required=True)
+    from safetylab.probes import ProbeConfig
+
+    helps = _field_help()
+    for name, text in _HELP.items():
+        sp = stages.add_parser(name, help=text, description=text)
+        sp.add_argument("--run", default=None, help="demo run directory (adapters in models/*)")
+        sp.add_argument("--model", default=None, help="base model (default: the run's, or bundled)")
+        sp.add_argument(
+            "--adapter", action="append", default=[], help="extra LoRA adapter folder (repeatable)"
+        )
+        sp.add_argument("--no-base", action="store_true", help="leave out the bare base model")
+        sp.add_argument("--out", default=None, help="output folder (default <run>/probes)")
+        sp.add_argument("--force", action="store_true", help="reuse a folder made by other options")
+        for f in dataclasses.fields(ProbeConfig):
+            flag = "--" + f.name.replace("_", "-")
+            typ = {"int": int, "float": float}.get(str(f.type).split(" ")[0])
+            if f.name in ("max_layer", "direction_layer"):
+                typ = int
+            sp.add_argument(flag, type=typ or str, default=None, help=helps.get(f.name, ""))
+        sp.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from safetylab.errors import SafetylabError
+    from safetylab.probes import ProbeConfig, checkpoints, run_stages
+
+    over = {
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(ProbeConfig)
+        if getattr(args, f.name, None) is not None
+    }
+    cfg = ProbeConfig(**over)
+    if cfg.pool not in ("last", "mean"):
+        raise SafetylabError(f"--pool {cfg.pool}: expected 'last' or 'mean'")
+    if cfg.xstest and not Path(cfg.xstest).is_file():
+        raise SafetylabError(f"--xstest {cfg.xstest}: file not found")
+    ckpts = checkpoints(
+        args.run, model=args.model, adapters=args.adapter, include_base=not args.no_base
+    )
+    out = args.out or (str(Path(args.run) / "probes") if args.run else "runs/probes")
+    results = run_stages([args.stage], ckpts, out, cfg, force=args.force)
+    for stage, res in results.items():
+        print(_summary(stage, res))
+    print(f"\nresults: {out}/")
+    return 0
+
+
+def _summary(stage: str, res: dict[str, Any]) -> str:
+    lines = [f"[{stage}]"]
+    if stage == "linear":
+        for model, best in res["best"].items():
+            b = best["intent"]
+            lines.append(
+                f"  {model}: intent probe best layer {b['layer']} held-out acc "
+                f"{b['heldout_acc']:.3f}, decorrelated acc {b['dec_acc']:.3f}, KRI {b['kri']:+.3f}"
+            )
+    elif stage == "attention":
+        for model, r in res["models"].items():
+            if "safe" in r and "unsafe" in r:
+                s, u = r["safe"]["by_layer"], r["unsafe"]["by_layer"]
+                lines.append(
+                    f"  {model}: mean attention to focus safe {sum(s) / len(s):.4f}, "
+                    f"unsafe {sum(u) / len(u):.4f}"
+                )
+    elif stage == "direction":
+        iv = res["intervention"]
+        lines.append(f"  layer {res['layer']}, intervention on {iv['checkpoint']}")
+        for cond, rates in iv["conditions"].items():
+            parts = [f"{s} {v['rate']:.2f}" for s, v in rates.items()]
+            lines.append(f"  {cond:<9} refusal: " + ", ".join(parts))
+    elif stage == "refusals":
+        for model, r in res["models"].items():
+            d, c = r["decorrelated"], r["harm"]["consistency"]
+            lines.append(
+                f"  {model}: refusal KRI {d['kri']:+.3f}; safe {d['refusal_safe']['rate']:.2f}, "
+                f"unsafe {d['refusal_unsafe']['rate']:.2f}; reasons match "
+                f"{c['match_share']:.2f}, generic {c['generic_refusal_share']:.2f}"
+            )
+    return "\n".join(lines)
