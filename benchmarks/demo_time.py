@@ -22,7 +22,7 @@ from pathlib import Path
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", choices=["quick", "full"], default=None)
-    ap.add_argument("--out", default="bench-results/demo_time.json")
+    ap.add_argument("--out", default="benchmarks/results/demo_time.json")
     args = ap.parse_args()
     results = {}
     for mode in ("quick", "full"):
@@ -38,11 +38,11 @@ def main() -> None:
         t = time.perf_counter()
         subprocess.run(cmd, env=env, check=True)
         wall = time.perf_counter() - t
+        stages = json.loads((work / "run" / "timings.json").read_text())
         t = time.perf_counter()
         subprocess.run(cmd, env=env, check=True, capture_output=True)  # resume: nothing to redo
         rerun = time.perf_counter() - t
         metrics = json.loads((work / "run" / "metrics.json").read_text())
-        stages = json.loads((work / "run" / "timings.json").read_text())
         harm = {r["model"]: r["value"] for r in metrics if r["suite"] == "harm"}
         results[mode] = {
             "wall_seconds": round(wall, 1),

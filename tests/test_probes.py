@@ -449,4 +449,9 @@ def test_stages_end_to_end_on_the_tiny_model(tiny_model, tokenizer, tmp_path, mo
         assert (out / f"{png}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     gens = [json.loads(x) for x in (out / "generations.jsonl").read_text().splitlines()]
     assert {g["model"] for g in gens} >= {"tuned", "tuned+ablate", "tuned+add", "base"}
-    assert (out / "manifest.json").exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(manifest["stages"]) == {"linear", "attention", "direction", "refusals"}
+    assert manifest["stages"]["linear"]["model_fingerprints"] == {
+        "base": "fp-base",
+        "tuned": "fp-tuned",
+    }

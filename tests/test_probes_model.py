@@ -77,8 +77,8 @@ def test_ablating_the_refusal_direction_lowers_refusals(bundled):
     train(model, lm.tokenizer, ex, cfg, show_progress=False)
     model.eval()
 
-    items = probe_items("train", n_per_class=24, seed=1)
-    layers = list(range(25))
+    items = probe_items("train", n_per_class=16, seed=1)
+    layers = list(range(21))  # candidates: layers 4..16 (0.2-0.8 of the computed depth)
     harm = hidden_states(
         model, lm.tokenizer, [it.text for it in items if it.intent], layers=layers, cache=False
     )
@@ -87,7 +87,7 @@ def test_ablating_the_refusal_direction_lowers_refusals(bundled):
     )
     dirs = refusal_directions(harm, safe)
     layer = select_layer(dirs, harm, safe, max_frac=0.8)
-    assert 5 <= layer <= 24
+    assert 4 <= layer <= 16
 
     prompts = [r["prompt"] for r in load_bundled("harmful")][::10][:12]
     backend = HFBackend(model, lm.tokenizer, "test", batch_size=12)

@@ -5,6 +5,7 @@ safetylab probe all --run runs/q1
 """
 
 from safetylab.probes._attention import focus_attention, focus_positions
+from safetylab.probes._causal import probe_direction, probe_refusals
 from safetylab.probes._consistency import (
     CATEGORY_LEXICON,
     GENERIC_REASON,
@@ -37,9 +38,7 @@ from safetylab.probes._run import (
     ProbeConfig,
     checkpoints,
     probe_attention,
-    probe_direction,
     probe_linear,
-    probe_refusals,
     run_stages,
 )
 
