@@ -155,7 +155,10 @@ def _stl_eval(files: dict[str, Path], *, suite: str, label: str, category: str) 
     return out
 
 
-def _stl_train(files: dict[str, Path]) -> list[Example]:
+def _alpaca_rows(
+    files: dict[str, Path], *, source: str, category: str, label: SafetyLabel
+) -> list[Example]:
+    """Alpaca-format training rows ({instruction, input, output}); input joins the prompt."""
     p = files["data"]
     d = _json(p)
     if not isinstance(d, list):
@@ -168,25 +171,12 @@ def _stl_train(files: dict[str, Path]) -> list[Example]:
         if isinstance(r.get("input"), str) and r["input"].strip():
             prompt = f"{prompt}\n\n{r['input'].strip()}"
         resp = _need_text(f"{p}: item {i} output", r.get("output"))
-        out.append(Example(prompt, resp, "stl-safety", "harmful", "", "unsafe"))
+        out.append(Example(prompt, resp, source, category, "", label))
     return out
 
 
-def _alpaca_cleaned(files: dict[str, Path]) -> list[Example]:
-    p = files["data"]
-    d = _json(p)
-    if not isinstance(d, list):
-        raise SafetylabError(f"{p}: expected a list of {{instruction, input, output}}")
-    out = []
-    for i, r in enumerate(d, 1):
-        if not isinstance(r, dict):
-            raise SafetylabError(f"{p}: item {i} is not an object")
-        prompt = _need_text(f"{p}: item {i} instruction", r.get("instruction"))
-        if isinstance(r.get("input"), str) and r["input"].strip():
-            prompt = f"{prompt}\n\n{r['input'].strip()}"
-        resp = _need_text(f"{p}: item {i} output", r.get("output"))
-        out.append(Example(prompt, resp, "alpaca-cleaned", "general", "", "safe"))
-    return out
+_stl_train = partial(_alpaca_rows, source="stl-safety", category="harmful", label="unsafe")
+_alpaca_cleaned = partial(_alpaca_rows, source="alpaca-cleaned", category="general", label="safe")
 
 
 def _xstest(files: dict[str, Path], *, suite: str) -> list[Prompt]:
