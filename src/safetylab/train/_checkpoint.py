@@ -10,6 +10,10 @@ nothing is unpickled on resume)::
 
 A checkpoint folder is complete once ``state.json`` exists (written last, then the folder is
 renamed into place), so an interrupted save is never picked up by ``--resume``.
+
+Weights and optimizer state are whole tensors even under FSDP (gathered from the shards, then
+written by process 0 alone; each process writes only its own ``rng-<rank>``), so a checkpoint
+resumes on any number of processes.
 """
 
 from __future__ import annotations
@@ -44,8 +48,20 @@ def clear_checkpoints(out_dir: str | Path) -> None:
     shutil.rmtree(checkpoint_dir(out_dir), ignore_errors=True)
 
 
-def _optimizer_parts(opt: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    sd = opt.state_dict()
+def shard_like(full: Any, param: Any) -> Any:
+    """``full`` (a whole tensor) laid out like ``param``: its shard when ``param`` is a sharded
+    DTensor (FSDP), else ``full`` itself. Each process cuts its own shard (no communication)."""
+    from torch.distributed.tensor import DTensor, distribute_tensor
+
+    if not isinstance(param, DTensor):
+        return full
+    return distribute_tensor(
+        full.to(param.device), param.device_mesh, param.placements, src_data_rank=None
+    )
+
+
+def optimizer_parts(sd: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An optimizer ``state_dict()`` (whole tensors) as safetensors tensors + JSON rest."""
     tensors: dict[str, Any] = {}
     scalars: dict[str, Any] = {}
     for idx, st in sd["state"].items():
@@ -70,6 +86,12 @@ def _load_optimizer(opt: Any, folder: Path) -> None:
     for g in groups:
         if isinstance(g.get("betas"), list):
             g["betas"] = tuple(g["betas"])
+    params = [p for g in opt.param_groups for p in g["params"]]
+    for idx, st in state.items():
+        p = params[idx] if idx < len(params) else None
+        for k, v in st.items():
+            if p is not None and hasattr(v, "shape") and tuple(v.shape) == tuple(p.shape):
+                st[k] = shard_like(v, p)
     opt.load_state_dict({"state": state, "param_groups": groups})
 
 
@@ -114,16 +136,21 @@ def begin_save(out_dir: str | Path, step: int) -> Path:
 
 
 def finish_save(
-    tmp: Path, trainable: dict[str, Any], opt: Any, state: dict[str, Any], keep: int
+    tmp: Path, trainable: dict[str, Any], optim: dict[str, Any], state: dict[str, Any], keep: int
 ) -> Path:
-    """Write weights, optimizer and ``state.json`` (last), move into place, prune old ones."""
+    """Write weights, optimizer and ``state.json`` (last), move into place, prune old ones.
+
+    ``trainable`` (name -> tensor) and ``optim`` (an optimizer ``state_dict()``) hold whole
+    tensors: under FSDP they are gathered first (``_dist.gathered_weights``,
+    ``_dist.gathered_optimizer_state``); only process 0 calls this.
+    """
     from safetensors.torch import save_file
 
     save_file(
         {k: v.detach().contiguous().cpu() for k, v in trainable.items()},
         str(tmp / "trainable.safetensors"),
     )
-    tensors, meta = _optimizer_parts(opt)
+    tensors, meta = optimizer_parts(optim)
     save_file(tensors, str(tmp / "optimizer.safetensors"))
     (tmp / "optimizer.json").write_text(json.dumps(meta))
     (tmp / STATE).write_text(json.dumps(state))
@@ -145,7 +172,10 @@ def read_state(folder: Path) -> dict[str, Any]:
 
 
 def load_checkpoint(folder: Path, params: dict[str, Any], opt: Any) -> dict[str, Any]:
-    """Load trainable weights and optimizer state in place; returns ``state.json``."""
+    """Load trainable weights and optimizer state in place; returns ``state.json``.
+
+    Every process reads the whole tensors and keeps its own shard under FSDP (``shard_like``).
+    """
     import torch
     from safetensors.torch import load_file
 
@@ -159,6 +189,6 @@ def load_checkpoint(folder: Path, params: dict[str, Any], opt: Any) -> dict[str,
         )
     with torch.no_grad():
         for name, p in params.items():
-            p.copy_(weights[name].to(p.device, p.dtype))
+            p.copy_(shard_like(weights[name].to(p.dtype), p))
     _load_optimizer(opt, folder)
     return dict(json.loads((folder / STATE).read_text()))

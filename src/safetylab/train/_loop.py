@@ -5,7 +5,14 @@ A step's loss is the sum of token losses divided by the number of loss positions
 step (over every micro-batch and every process), so ``batch_size=8`` in one pass, in 2
 micro-batches of 4, or on 2 processes gives the same update.
 
+The same loop runs data parallel (DDP), sharded (FSDP2) or under DeepSpeed ZeRO, as the
+accelerate config says (see ``_dist.py``): the loss module and optimizer go through
+``accelerator.prepare``, gradients through ``accelerator.backward``, and saved weights are
+gathered whole before process 0 writes them.
+
     accelerate launch --config_file configs/accelerate/ddp-gpu.yaml -m safetylab.cli.main \\
+        train --model M --data mix.jsonl --out runs/adapter --config paper-lora.yaml
+    accelerate launch --config_file configs/accelerate/fsdp-gpu.yaml -m safetylab.cli.main \\
         train --model M --data mix.jsonl --out runs/adapter --config paper-lora.yaml
 """
 
@@ -27,7 +34,16 @@ from safetylab.records import Example
 from safetylab.train import _checkpoint as ckpt
 from safetylab.train._batching import collate, example_targets, layout_step, make_plan
 from safetylab.train._data import encode_examples
-from safetylab.train._dist import Procs, rank_checksums, start_processes
+from safetylab.train._dist import (
+    Procs,
+    gathered_optimizer_state,
+    gathered_weights,
+    local_numels,
+    prepare,
+    rank_checksums,
+    start_processes,
+    zero3,
+)
 from safetylab.train._fast import n_layers as _n_layers
 from safetylab.train._fast import only_layers, use_bf16
 from safetylab.train._metrics import MetricsLog
@@ -217,7 +233,7 @@ def run_training(
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     if not named:
         raise SafetylabError("model has no trainable parameters (apply LoRA first)")
-    procs = start_processes(cfg, model)
+    procs = start_processes(cfg, model, resume=resume)
     dev = procs.device
     if next(model.parameters()).device != dev and not getattr(model, "is_loaded_in_4bit", False):
         model.to(dev)
@@ -244,8 +260,13 @@ def run_training(
         cache.fill(model, data, split, bf16, pad, show_progress=show_progress and procs.main)
     t_prefix = time.perf_counter() - t0
     mod = _loss_module(model, n_layers)
-    if procs.accelerator is not None:
-        mod, opt = procs.accelerator.prepare(mod, opt)
+    mod, opt = prepare(procs, mod, opt, cfg)
+    if procs.kind == "FSDP":
+        # fully_shard swapped every parameter for a sharded DTensor (same names, in place)
+        fresh = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+        if [n for n, _ in fresh] != [n for n, _ in named]:
+            raise SafetylabError("FSDP changed the model's trainable parameter names")
+        named, params = fresh, [p for _, p in fresh]
 
     plan = make_plan(lengths, cfg.batch_size, cfg.epochs, cfg.batching, cfg.seed, cfg.max_steps)
     start, losses, tokens, prev_s, vals = 0, [], 0, 0.0, []
@@ -298,15 +319,22 @@ def run_training(
     def save(step: int) -> Path | None:
         if out_dir is None:
             return None
+        if procs.kind == "DEEPSPEED":  # only Ctrl-C gets here: check_request refuses the rest
+            raise SafetylabError(
+                f"interrupted at step {step}; DeepSpeed runs keep no checkpoints, so this run "
+                "cannot be resumed"
+            )
         tmp = ckpt.checkpoint_dir(out_dir) / f"step-{step:08d}.tmp"
         if procs.main:
             ckpt.begin_save(out_dir, step)
         procs.barrier()
         ckpt.save_rng(tmp, procs.rank)
         procs.barrier()
+        weights = gathered_weights(procs, mod, named)  # every process takes part under FSDP
+        optim = gathered_optimizer_state(procs, opt)
         final = None
         if procs.main:
-            final = ckpt.finish_save(tmp, dict(named), opt, state_now(step), cfg.keep_checkpoints)
+            final = ckpt.finish_save(tmp, weights, optim, state_now(step), cfg.keep_checkpoints)
         procs.barrier()
         return final or tmp.with_suffix("")
 
@@ -338,11 +366,12 @@ def run_training(
             loss_sum, tok = 0.0, 0
             for k, rows in enumerate(micro):
                 last = k == len(micro) - 1
-                sync = (
-                    procs.accelerator.no_sync(mod)
-                    if procs.accelerator is not None and not last
-                    else contextlib.nullcontext()
-                )
+                sync: Any = contextlib.nullcontext()
+                if procs.kind == "DEEPSPEED":
+                    # the engine reduces gradients and steps after the last micro-batch only
+                    procs.accelerator.sync_gradients = last
+                elif procs.accelerator is not None and not last:
+                    sync = procs.accelerator.no_sync(mod)
                 with sync:
                     loss, b = _forward(
                         mod, data, rows or [plan[step][:1]], pad, cfg, dev, bf16, cache, split
@@ -364,6 +393,7 @@ def run_training(
             max_norm = cfg.max_grad_norm if cfg.max_grad_norm > 0 else float("inf")
             if procs.accelerator is not None:
                 gnorm = procs.accelerator.clip_grad_norm_(params, max_norm)
+                gnorm = float("nan") if gnorm is None else gnorm  # DeepSpeed: engine's norm
             else:
                 gnorm = torch.nn.utils.clip_grad_norm_(params, max_norm)
             opt.step()
@@ -422,16 +452,23 @@ def run_training(
         "losses": [round(x, 4) for x in losses],
         "resumed_from_step": start if found is not None else None,
         "processes": procs.world,
+        "parallelism": procs.kind,
     }
     if vals:
         stats["val_loss"] = vals[-1]["val_loss"]
         stats["val_examples"] = len(val)
-    if procs.world > 1:
+    if procs.world > 1 and not zero3(procs):
         stats["rank_checksums"] = rank_checksums(named, procs)
+        stats["trainable_numel_per_process"] = local_numels(named, procs)
+    # sharded: gather whole weights first (every process takes part), process 0 writes them
+    whole = gathered_weights(procs, mod, named) if procs.sharded and out_dir is not None else None
     if out_dir is not None and procs.main:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        model.save_pretrained(str(out))
+        if whole is not None:
+            model.save_pretrained(str(out), state_dict=whole)
+        else:
+            model.save_pretrained(str(out))
         from safetylab.store import write_json
 
         write_json(
