@@ -87,3 +87,48 @@ def test_interrupted_generation_resumes_without_loss_or_duplicates(tmp_path):
     lines = log_path.read_text().splitlines()
     assert len(lines) == 6 and len(set(lines)) == 6
     assert [g.prompt_id for g in gens] == [p.id for p in PROMPTS]
+
+
+def test_greedy_loop_drops_finished_rows_and_matches_generate(tokenizer):
+    """Rows that end early leave the batch; every row's tokens equal model.generate's."""
+    import torch
+
+    from safetylab.chat import prompt_ids
+    from safetylab.generate._backends import greedy_decode
+    from tests.conftest import make_tiny_llama
+
+    model = make_tiny_llama(len(tokenizer))
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():  # large random weights: varied tokens (default init repeats one)
+        for w in model.parameters():
+            if w.dim() > 1:
+                w.copy_(torch.randn(w.shape, generator=gen) * 0.3)
+    enc = [prompt_ids(tokenizer, p.text) for p in PROMPTS]
+    width = max(map(len, enc))
+    pad = tokenizer.pad_token_id
+    ids = torch.full((len(enc), width), pad, dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    for r, seq in enumerate(enc):
+        ids[r, width - len(seq) :] = torch.tensor(seq)
+        mask[r, width - len(seq) :] = 1
+    free = greedy_decode(model, ids, mask, 10, [])
+    # end tokens: the 3rd token of row 0 and the 6th of row 1, so rows stop at different steps
+    stops = sorted({free[0][2], free[1][5]})
+    ours = greedy_decode(model, ids, mask, 10, stops)
+    with torch.inference_mode():
+        ref = model.generate(
+            input_ids=ids,
+            attention_mask=mask,
+            max_new_tokens=10,
+            do_sample=False,
+            eos_token_id=stops,
+            pad_token_id=pad,
+        )[:, width:].tolist()
+    lengths = []
+    for mine, theirs in zip(ours, ref, strict=True):
+        cut = next((j + 1 for j, t in enumerate(theirs) if t in stops), len(theirs))
+        assert mine == theirs[:cut]
+        lengths.append(len(mine))
+    assert lengths[0] <= 3 and lengths[1] <= 6  # ended early
+    assert len(set(lengths)) > 1  # rows really left the batch at different steps
+    assert all(n == 10 or ours[r][-1] in stops for r, n in enumerate(lengths))

@@ -28,15 +28,78 @@ class Backend(Protocol):
         ...
 
 
+def greedy_decode(
+    model: Any, ids: Any, mask: Any, max_new: int, eos_ids: list[int]
+) -> list[list[int]]:
+    """Greedy decoding of a left-padded batch that drops each row from the batch (and from the
+    KV cache) as soon as it emits an end token.
+
+    Same positions and masks as ``model.generate`` (positions count real tokens only), so the
+    tokens are the same; the work per step shrinks with the number of unfinished answers.
+    Returns the new tokens of every row, up to and including its end token.
+    """
+    import torch
+    from transformers import DynamicCache
+
+    rows = ids.shape[0]
+    out: list[list[int]] = [[] for _ in range(rows)]
+    if max_new <= 0 or rows == 0:
+        return out
+    cache = DynamicCache()
+    pos = (mask.long().cumsum(-1) - 1).masked_fill(mask == 0, 1)
+    logits = model(
+        input_ids=ids,
+        attention_mask=mask,
+        position_ids=pos,
+        past_key_values=cache,
+        use_cache=True,
+        logits_to_keep=1,
+    ).logits
+    alive = torch.arange(rows, device=ids.device)  # batch row -> original row
+    last = pos[:, -1]
+    eos = torch.tensor(eos_ids, device=ids.device)
+    for step in range(max_new):
+        nxt = logits[:, -1].argmax(-1)
+        for r, t in zip(alive.tolist(), nxt.tolist(), strict=True):
+            out[r].append(t)
+        if step == max_new - 1:
+            break
+        keep = ~torch.isin(nxt, eos)
+        if not bool(keep.all()):
+            if not bool(keep.any()):
+                break
+            sel = keep.nonzero().squeeze(-1)
+            cache.batch_select_indices(sel)
+            alive, nxt, mask, last = alive[sel], nxt[sel], mask[sel], last[sel]
+        mask = torch.cat([mask, mask.new_ones((mask.shape[0], 1))], dim=-1)
+        last = last + 1
+        logits = model(
+            input_ids=nxt[:, None],
+            attention_mask=mask,
+            position_ids=last[:, None],
+            past_key_values=cache,
+            use_cache=True,
+        ).logits
+    return out
+
+
 @backends.register("hf", description="transformers model, batched, length-sorted, left-padded")
 class HFBackend:
     """Batched greedy/sampled generation with a transformers model (LoRA adapters unmerged)."""
 
-    def __init__(self, model: Any, tokenizer: Any, fingerprint: str, batch_size: int = 32) -> None:
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        fingerprint: str,
+        batch_size: int = 32,
+        prune_finished: bool = True,
+    ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.fingerprint = fingerprint
         self.batch_size = batch_size
+        self.prune_finished = prune_finished  #: greedy through greedy_decode (else generate)
 
     def generate(
         self,
@@ -72,6 +135,12 @@ class HFBackend:
         if int(decoding.get("num_beams", 1)) > 1:
             gen_kwargs["num_beams"] = int(decoding["num_beams"])
         bf16 = use_bf16(decoding.get("bf16", "auto"), device.type)
+        eos_ids = sorted(set(gen_kwargs["eos_token_id"]))
+        # greedy: our own loop, which drops finished rows from the batch (same tokens as
+        # model.generate, less work when answers end at different lengths)
+        greedy_loop = (
+            self.prune_finished and not gen_kwargs["do_sample"] and "num_beams" not in gen_kwargs
+        )
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
             width = max(len(encoded[i]) for i in idx)
@@ -85,10 +154,15 @@ class HFBackend:
                 torch.inference_mode(),
                 torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16),
             ):
-                out = self.model.generate(
-                    input_ids=ids.to(device), attention_mask=mask.to(device), **gen_kwargs
-                )
-            new = out[:, width:].tolist()
+                if greedy_loop:
+                    new = greedy_decode(
+                        self.model, ids.to(device), mask.to(device), max_new, eos_ids
+                    )
+                else:
+                    out = self.model.generate(
+                        input_ids=ids.to(device), attention_mask=mask.to(device), **gen_kwargs
+                    )
+                    new = out[:, width:].tolist()
             batch_answers = []
             for row, i in enumerate(idx):
                 toks = new[row]
