@@ -121,3 +121,19 @@ def test_rejudging_a_finished_run_reuses_generations(tmp_path):
     assert (out / "generations.jsonl").read_text() == gens
     judges = {json.loads(x)["judge"] for x in (out / "judgments.jsonl").read_text().splitlines()}
     assert judges == {"strmatch@1", "strmatch-plus@2"}
+
+
+def test_run_dirs_made_before_the_helpful_options_still_resume(tmp_path):
+    import yaml
+
+    out = _eval(tmp_path, "a")
+    cfg_path = out / "config.resolved.yaml"
+    cfg = yaml.safe_load(cfg_path.read_text())
+    new = ["base_url", "api_key_env", "concurrency", "base", "drift", "drift_threshold"]
+    new += ["reward_model", "lm_eval", "lm_eval_limit", "lm_eval_include"]
+    assert set(new) <= set(cfg)
+    cfg_path.write_text(yaml.safe_dump({k: v for k, v in cfg.items() if k not in new}))
+    gens = (out / "generations.jsonl").read_text()
+    _eval(tmp_path, "a")  # an older config (no such keys) is the same run
+    assert (out / "generations.jsonl").read_text() == gens
+    assert main(["eval", "--backend", "mock", "--n", "5", "--out", str(out)]) == 2  # not this one

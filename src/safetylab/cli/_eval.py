@@ -34,8 +34,56 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--max-new-tokens", type=int, default=64)
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--backend", default="hf", help="hf or mock")
+    p.add_argument(
+        "--backend", default="hf", help="hf, openai (an OpenAI-compatible endpoint) or mock"
+    )
+    p.add_argument(
+        "--base-url",
+        default=None,
+        help="--backend openai: endpoint, e.g. http://127.0.0.1:8000/v1 (--model = served name)",
+    )
+    p.add_argument(
+        "--api-key-env",
+        default="OPENAI_API_KEY",
+        help="--backend openai: environment variable holding the API key (if the server wants one)",
+    )
+    p.add_argument(
+        "--concurrency", type=int, default=8, help="--backend openai: requests in flight"
+    )
     p.add_argument("--seed", type=int, default=0)
+    h = p.add_argument_group("helpful suite: drift, reward model, capability")
+    h.add_argument(
+        "--base",
+        default=None,
+        help="reference model for drift of helpful answers (default: --model without --adapter)",
+    )
+    h.add_argument(
+        "--no-drift", action="store_true", help="skip the drift measurement (and its generations)"
+    )
+    h.add_argument(
+        "--drift-threshold",
+        type=float,
+        default=0.5,
+        help="answers less similar than this to the reference's count as drifted (cosine)",
+    )
+    h.add_argument(
+        "--reward-model",
+        default=None,
+        help="HF sequence-classification model (id or folder) scoring helpful answers' quality",
+    )
+    h.add_argument(
+        "--lm-eval",
+        default="",
+        help="lm-evaluation-harness tasks, e.g. piqa,boolq,openbookqa (pip install 'safetylab[lmeval]')",
+    )
+    h.add_argument(
+        "--lm-eval-limit", type=int, default=0, help="questions per lm-eval task (0 = all)"
+    )
+    h.add_argument(
+        "--lm-eval-include",
+        default=None,
+        help="folder of extra lm-eval task YAMLs (e.g. dataset_path: json with local data_files)",
+    )
     p.add_argument("--out", required=True, help="run directory")
     p.add_argument(
         "--force", action="store_true", help="reuse a run directory made by another config"
@@ -59,10 +107,20 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         backend=args.backend,
         seed=args.seed,
+        base_url=args.base_url,
+        api_key_env=args.api_key_env,
+        concurrency=args.concurrency,
+        base=args.base,
+        drift=not args.no_drift,
+        drift_threshold=args.drift_threshold,
+        reward_model=args.reward_model,
+        lm_eval=_csv(args.lm_eval),
+        lm_eval_limit=args.lm_eval_limit or None,
+        lm_eval_include=args.lm_eval_include,
     )
     rows = run_eval(cfg, args.out, force=args.force)
     for r in rows:
-        if "/" not in r.suite:
+        if "/" not in r.suite or r.suite.startswith(("helpful/", "lm-eval/")):
             print(
                 f"{r.suite:<28} {r.metric:<26} {r.value:6.3f}  [{r.ci_low:.3f}, {r.ci_high:.3f}]  n={r.n}"
             )

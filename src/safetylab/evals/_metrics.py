@@ -1,4 +1,4 @@
-"""Rates with 95% bootstrap intervals."""
+"""Rates and means with 95% bootstrap intervals."""
 
 from __future__ import annotations
 
@@ -20,10 +20,17 @@ def bootstrap_ci(
     return float(lo), float(hi)
 
 
-def rate_row(model: str, suite: str, metric: str, hits: list[bool], seed: int = 0) -> MetricRow:
-    """A MetricRow for the share of True in ``hits``, with its interval."""
-    x = np.asarray(hits, dtype=float)
+def mean_row(
+    model: str, suite: str, metric: str, values: list[float] | np.ndarray, seed: int = 0
+) -> MetricRow:
+    """A MetricRow for the mean of ``values``, with its 95% bootstrap interval and n."""
+    x = np.asarray(values, dtype=float)
     lo, hi = bootstrap_ci(x, seed=seed)
     return MetricRow(
         model, suite, metric, float(x.mean()) if x.size else float("nan"), lo, hi, int(x.size)
     )
+
+
+def rate_row(model: str, suite: str, metric: str, hits: list[bool], seed: int = 0) -> MetricRow:
+    """A MetricRow for the share of True in ``hits``, with its interval."""
+    return mean_row(model, suite, metric, np.asarray(hits, dtype=float), seed)

@@ -6,6 +6,11 @@
 
 Generations are cached (SQLite, by model fingerprint, prompt and decoding), so re-running with
 other judges only re-judges.
+
+The helpful suite also measures, where it can: drift from the reference model's answers
+(evals/_drift.py; with --adapter or --base), answer quality by a reward model
+(--reward-model), multiple-choice capability (--mc, evals/_capability.py) and
+lm-evaluation-harness tasks (--lm-eval, evals/_lmeval.py).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from safetylab.errors import SafetylabError
-from safetylab.evals._metrics import rate_row
+from safetylab.evals._metrics import mean_row, rate_row
 from safetylab.evals._suites import COMPLY, get_suite, refused
 from safetylab.records import Generation, Judgment, MetricRow, Prompt
 from safetylab.store import GenerationCache, RunDir, cache_dir, write_json, write_text
@@ -48,8 +53,34 @@ class EvalConfig:
     mc: int = 0  #: multiple-choice capability questions (helpful suite); 0 = skip
     max_new_tokens: int = 64  #: answer length limit (greedy)
     batch_size: int = 32  #: prompts per generation batch
-    backend: str = "hf"  #: generation backend name
+    backend: str = "hf"  #: generation backend: hf, openai (with base_url) or mock
     seed: int = 0  #: transform seeds and bootstrap
+    base_url: str | None = None  #: openai backend: the endpoint, e.g. http://127.0.0.1:8000/v1
+    api_key_env: str = "OPENAI_API_KEY"  #: openai backend: environment variable with the key
+    concurrency: int = 8  #: openai backend: requests in flight at most
+    base: str | None = None  #: drift reference model; default: --model itself when --adapter
+    drift: bool = True  #: measure drift of helpful answers from the reference model's
+    drift_threshold: float = 0.5  #: answers less similar than this to the reference drifted
+    reward_model: str | None = None  #: HF sequence-classification model scoring helpful answers
+    lm_eval: list[str] = field(default_factory=list)  #: lm-evaluation-harness tasks, e.g. piqa
+    lm_eval_limit: int | None = None  #: questions per lm-eval task; None = all
+    lm_eval_include: str | None = None  #: folder of extra lm-eval task YAMLs (local data)
+
+
+#: Options that may change between runs into one directory: they add judgments or metrics,
+#: and what they add is keyed by what produced it (judge version, model fingerprint, ...).
+RESUMABLE_OPTIONS = (
+    "judges",
+    "api_key_env",
+    "concurrency",
+    "base",
+    "drift",
+    "drift_threshold",
+    "reward_model",
+    "lm_eval",
+    "lm_eval_limit",
+    "lm_eval_include",
+)
 
 
 def build_prompts(cfg: EvalConfig) -> list[Prompt]:
@@ -91,24 +122,6 @@ def build_prompts(cfg: EvalConfig) -> list[Prompt]:
 
 def _parent_text(base: list[Prompt], child: Prompt) -> str:
     return next(p.text for p in base if p.id == child.parent_id)
-
-
-def _backend(cfg: EvalConfig) -> tuple[Any, Any]:
-    from safetylab.generate import HFBackend, MockBackend
-
-    if cfg.backend == "mock":
-        return MockBackend(), None
-    if cfg.backend != "hf":
-        from safetylab.registry import backends
-
-        backends.get(cfg.backend)
-        raise SafetylabError(
-            f"--backend {cfg.backend}: use the Python API for remote backends (see README)"
-        )
-    from safetylab.models import load_base
-
-    lm = load_base(cfg.model, adapter=cfg.adapter)
-    return HFBackend(lm.model, lm.tokenizer, lm.fingerprint, cfg.batch_size), lm
 
 
 def model_label(cfg: EvalConfig) -> str:
@@ -173,6 +186,7 @@ def compute_eval_metrics(
 
 def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[MetricRow]:
     """Run (or resume) an evaluation into ``out``; returns the metric rows."""
+    from safetylab.evals._backends import check_options, main_backend, reference_backend
     from safetylab.generate import generate_for
     from safetylab.judges import judge_generations
     from safetylab.registry import judges as judge_registry
@@ -181,22 +195,46 @@ def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[M
     load_plugins()
     for s in cfg.suites:
         get_suite(s)
+    check_options(cfg)
     judges = [judge_registry.get(j)() for j in cfg.judges]
-    run = RunDir(out, asdict(cfg), force=force, ignore=("judges",))
+    if cfg.lm_eval:
+        from safetylab.evals._lmeval import import_lm_eval
+
+        import_lm_eval()  # a missing package fails before anything is generated
+    reward = _reward_judge(cfg)
+    # base_url only matters (and is only recorded) for the openai backend: older run
+    # directories without the key stay resumable.
+    ignore = RESUMABLE_OPTIONS + (("base_url",) if cfg.base_url is None else ())
+    run = RunDir(out, asdict(cfg), force=force, ignore=ignore)
     prompts = build_prompts(cfg)
     run.log("prompts.jsonl").append(p.to_dict() for p in prompts)
-    backend, lm = _backend(cfg)
+    backend, lm = main_backend(cfg)
+    ref = reference_backend(cfg, lm)
     name = model_label(cfg)
     cache = GenerationCache(cache_dir() / "generations.sqlite")
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(prompts), desc=f"generate {name}", unit="prompt")
     dec = {"max_new_tokens": cfg.max_new_tokens, "do_sample": False}
-    gens: list[Generation] = generate_for(
-        backend, name, prompts, dec, run.log("generations.jsonl"), cache, bar
-    )
-    bar.close()
-    cache.close()
+    helpful = [p for p in prompts if p.suite == "helpful" and not p.transform]
+    try:
+        with tqdm(total=len(prompts), desc=f"generate {name}", unit="prompt") as bar:
+            gens: list[Generation] = generate_for(
+                backend, name, prompts, dec, run.log("generations.jsonl"), cache, bar
+            )
+        ref_gens: list[Generation] = []
+        if ref is not None:
+            with tqdm(total=len(helpful), desc=f"generate {ref.name}", unit="prompt") as bar:
+                ref_gens = generate_for(
+                    ref.backend,
+                    ref.name,
+                    helpful,
+                    dec,
+                    run.log("base_generations.jsonl"),
+                    cache,
+                    bar,
+                )
+    finally:
+        cache.close()
     text_of = {p.id: p.text for p in prompts}
     judged: dict[str, list[Judgment]] = {}
     jlog = run.log("judgments.jsonl")
@@ -207,10 +245,35 @@ def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[M
         g.prompt_id: jd.label for g, jd in zip(gens, judged[primary], strict=True) if jd.label
     }
     rows = compute_eval_metrics(cfg, prompts, labels, name)
+    helpful_ids = {p.id for p in helpful}
+    helpful_gens = [g for g in gens if g.prompt_id in helpful_ids]
+    if ref is not None:
+        from safetylab.evals._drift import drift_records, drift_rows
+
+        records = drift_records(helpful_gens, ref_gens, run.log("drift.jsonl"))
+        rows += drift_rows(name, records, cfg.drift_threshold, cfg.seed)
+    if reward is not None:
+        scored = judge_generations(reward, helpful_gens, text_of, jlog)
+        # the judge keeps its higher-is-worse convention (score = -logit); quality = the logit
+        quality = [-float(j.score) for j in scored if j.score is not None]
+        rows.append(mean_row(name, "helpful", "reward_score", quality, cfg.seed))
     if cfg.mc and "helpful" in cfg.suites and lm is not None:
         from safetylab.evals._capability import capability_row
 
         rows.append(capability_row(name, lm.model, lm.tokenizer, cfg.mc, cfg.seed))
+    if cfg.lm_eval and lm is not None:
+        from safetylab.evals._lmeval import lm_eval_metrics
+
+        rows += lm_eval_metrics(
+            run.file("lm_eval.json"),
+            name,
+            lm,
+            cfg.lm_eval,
+            limit=cfg.lm_eval_limit,
+            include=cfg.lm_eval_include,
+            batch_size=cfg.batch_size,
+            seed=cfg.seed,
+        )
     write_json(run.file("metrics.json"), [r.to_dict() for r in rows])
     write_text(run.file("report.md"), metrics_markdown(rows, f"{name} (judge {primary})"))
     run.write_manifest(
@@ -218,11 +281,30 @@ def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[M
             "model": cfg.model,
             "adapter": cfg.adapter,
             "fingerprint": backend.fingerprint,
-            "judges": list(judged),
+            "judges": list(judged) + ([f"{reward.name}@{reward.version}"] if reward else []),
             "n_prompts": len(prompts),
+            "drift_reference": (
+                {"model": ref.name, "fingerprint": ref.backend.fingerprint} if ref else None
+            ),
         }
     )
     return rows
+
+
+def _reward_judge(cfg: EvalConfig) -> Any:
+    """The reward judge for helpful answers (None without --reward-model or helpful suite).
+
+    A quality reward model's first logit is higher for better answers; the judge negates it
+    (``higher_is_harmful=False``) so its scores keep the project's higher-is-worse convention.
+    """
+    if not cfg.reward_model or "helpful" not in cfg.suites:
+        return None
+    from safetylab.judges._reward import RewardJudge
+
+    try:
+        return RewardJudge(cfg.reward_model, higher_is_harmful=False)
+    except SafetylabError as e:
+        raise SafetylabError(f"--reward-model {cfg.reward_model}: {e}") from None
 
 
 def metrics_markdown(rows: list[MetricRow], title: str) -> str:

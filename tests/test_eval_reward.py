@@ -1,0 +1,115 @@
+"""Answer quality of helpful answers by a reward model (``--reward-model``), on a tiny random
+sequence classifier saved to disk.
+
+python -m pytest tests/test_eval_reward.py -q
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from safetylab.cli.main import main
+from safetylab.evals._metrics import bootstrap_ci
+from safetylab.store import read_jsonl
+
+N = 5
+
+
+@pytest.fixture(scope="module")
+def reward_dir(tmp_path_factory, tokenizer) -> Path:
+    """A tiny random LlamaForSequenceClassification with one output (a reward model's shape)."""
+    import torch
+    from transformers import LlamaConfig, LlamaForSequenceClassification
+
+    torch.manual_seed(1)
+    cfg = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=1024,
+        num_labels=1,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    path = tmp_path_factory.mktemp("rm")
+    LlamaForSequenceClassification(cfg).save_pretrained(path)  # model.safetensors
+    tokenizer.save_pretrained(path)
+    assert (path / "model.safetensors").exists()
+    return path
+
+
+def _logits(path: Path, texts: list[str]) -> list[float]:
+    """Reference: each text alone (no padding) through plain transformers; the first logit."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForSequenceClassification.from_pretrained(path).eval()
+    out = []
+    for t in texts:
+        enc = tok(t, truncation=True, max_length=512, return_tensors="pt")
+        with torch.inference_mode():
+            out.append(float(model(**enc).logits[0, 0]))
+    return out
+
+
+def test_reward_model_scores_each_helpful_answer(reward_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("SAFETYLAB_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "run"
+    args = ["eval", "--backend", "mock", "--suites", "harm,helpful", "--n", str(N)]
+    assert main([*args, "--reward-model", str(reward_dir), "--out", str(out)]) == 0
+
+    prompts = {p["id"]: p for p in read_jsonl(out / "prompts.jsonl")}
+    gens = {g["id"]: g for g in read_jsonl(out / "generations.jsonl")}
+    scored = [j for j in read_jsonl(out / "judgments.jsonl") if j["judge"].startswith("reward@")]
+    # Only the helpful suite's answers are scored, each once.
+    assert len(scored) == N
+    assert {prompts[gens[j["generation_id"]]["prompt_id"]]["suite"] for j in scored} == {"helpful"}
+
+    # Per-answer score = the first logit on the study's input format, negated by the judge
+    # (higher = worse); the reported quality is the logit itself.
+    texts = []
+    for j in scored:
+        g = gens[j["generation_id"]]
+        texts.append(f"\n\nHuman: {prompts[g['prompt_id']]['text']}\n\nAssistant: {g['text']}")
+    ref = _logits(reward_dir, texts)
+    assert [j["score"] for j in scored] == pytest.approx([-x for x in ref], abs=1e-5)
+    assert len({round(x, 6) for x in ref}) == N  # distinct answers, distinct scores
+
+    rows = {(m["suite"], m["metric"]): m for m in json.loads((out / "metrics.json").read_text())}
+    row = rows[("helpful", "reward_score")]
+    assert row["n"] == N
+    assert row["value"] == pytest.approx(float(np.mean(ref)), abs=1e-5)
+    lo, hi = bootstrap_ci([-j["score"] for j in scored], seed=0)
+    assert (row["ci_low"], row["ci_high"]) == (lo, hi)
+    assert ("harm", "reward_score") not in rows
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert scored[0]["judge"] in manifest["judges"]
+
+    # A rerun into the same folder re-scores nothing and reports the same row.
+    before = (out / "judgments.jsonl").read_text()
+    assert main([*args, "--reward-model", str(reward_dir), "--out", str(out)]) == 0
+    assert (out / "judgments.jsonl").read_text() == before
+    again = {(m["suite"], m["metric"]): m for m in json.loads((out / "metrics.json").read_text())}
+    assert again[("helpful", "reward_score")] == row
+
+
+def test_reward_model_without_safetensors_is_one_line_naming_the_option(
+    tmp_path, reward_dir, capsys
+):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "config.json").write_text((reward_dir / "config.json").read_text())
+    (bad / "pytorch_model.bin").write_bytes(b"never unpickled")
+    args = ["eval", "--backend", "mock", "--suites", "helpful", "--n", "2"]
+    assert main([*args, "--reward-model", str(bad), "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "--reward-model" in err and "safetensors" in err
+    assert not (tmp_path / "x").exists()  # checked before anything is generated
