@@ -28,26 +28,13 @@ if TYPE_CHECKING:
     from safetylab.models import LoadedModel
 
 
-class ChatOpenAIBackend(OpenAIBackend):
-    """The openai backend, also for multi-turn prompts (a list of role/content dicts)."""
-
-    def payload(self, prompt: Any, decoding: dict[str, Any]) -> dict[str, Any]:
-        if isinstance(prompt, str):
-            return super().payload(prompt, decoding)
-        body = super().payload("", decoding)
-        body["messages"] = body["messages"][:-1] + [
-            {"role": str(m["role"]), "content": str(m["content"])} for m in prompt
-        ]
-        return body
-
-
-def openai_backend(cfg: EvalConfig, model: str) -> ChatOpenAIBackend:
+def openai_backend(cfg: EvalConfig, model: str) -> OpenAIBackend:
     if not cfg.base_url:
         raise SafetylabError(
             "--backend openai needs --base-url (the endpoint, e.g. http://127.0.0.1:8000/v1)"
         )
     try:
-        return ChatOpenAIBackend(
+        return OpenAIBackend(
             cfg.base_url, model, api_key_env=cfg.api_key_env, concurrency=cfg.concurrency
         )
     except SafetylabError as e:

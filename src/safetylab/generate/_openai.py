@@ -125,11 +125,15 @@ class OpenAIBackend:
             text = text.replace(key, "***")
         return " ".join(text.split())
 
-    def payload(self, prompt: str, decoding: dict[str, Any]) -> dict[str, Any]:
-        """The JSON body for one prompt: greedy (temperature 0) unless ``do_sample`` is set."""
-        msgs = ([{"role": "system", "content": self.system}] if self.system else []) + [
-            {"role": "user", "content": prompt}
-        ]
+    def payload(self, prompt: Any, decoding: dict[str, Any]) -> dict[str, Any]:
+        """The JSON body for one prompt (a string, or a chat as role/content dicts): greedy
+        (temperature 0) unless ``do_sample`` is set."""
+        turns = (
+            [{"role": "user", "content": prompt}]
+            if isinstance(prompt, str)
+            else [{"role": str(m["role"]), "content": str(m["content"])} for m in prompt]
+        )
+        msgs = ([{"role": "system", "content": self.system}] if self.system else []) + turns
         body: dict[str, Any] = {
             "model": self.model,
             "messages": msgs,
@@ -146,7 +150,7 @@ class OpenAIBackend:
 
     def generate(
         self,
-        prompts: list[str],
+        prompts: list[Any],
         decoding: dict[str, Any],
         on_batch: OnBatch | None = None,
     ) -> list[Answer]:
@@ -161,7 +165,7 @@ class OpenAIBackend:
         return run_sync(self._generate(prompts, decoding, on_batch))
 
     async def _generate(
-        self, prompts: list[str], decoding: dict[str, Any], on_batch: OnBatch | None
+        self, prompts: list[Any], decoding: dict[str, Any], on_batch: OnBatch | None
     ) -> list[Answer]:
         httpx = import_httpx()
         results: list[Answer | None] = [None] * len(prompts)
