@@ -55,3 +55,27 @@ def make_tiny_llama(vocab_size: int, seed: int = 0, layers: int = 4):
 @pytest.fixture
 def tiny_model(tokenizer):
     return make_tiny_llama(len(tokenizer))
+
+
+@pytest.fixture(scope="session")
+def reward_dir(tmp_path_factory, tokenizer) -> Path:
+    """A tiny random LlamaForSequenceClassification (2 labels) with the bundled tokenizer."""
+    import torch
+    from transformers import LlamaConfig, LlamaForSequenceClassification
+
+    torch.manual_seed(0)
+    cfg = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=1024,
+        num_labels=2,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    path = tmp_path_factory.mktemp("reward")
+    LlamaForSequenceClassification(cfg).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path

@@ -42,30 +42,6 @@ PAIRS = [
 # ---------------------------------------------------------------------------------- reward
 
 
-@pytest.fixture(scope="module")
-def reward_dir(tmp_path_factory, tokenizer) -> Path:
-    """A tiny random LlamaForSequenceClassification (2 labels) with the bundled tokenizer."""
-    import torch
-    from transformers import LlamaConfig, LlamaForSequenceClassification
-
-    torch.manual_seed(0)
-    cfg = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=1024,
-        num_labels=2,
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    path = tmp_path_factory.mktemp("reward")
-    LlamaForSequenceClassification(cfg).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
-
-
 def _first_logits(path: Path, texts: list[str]) -> list[float]:
     """Reference: each text alone (no padding), first logit, read by plain transformers."""
     import torch

@@ -42,6 +42,9 @@ class DemoConfig:
     judges: list[str] = field(
         default_factory=lambda: ["strmatch-plus", "strmatch"]
     )  #: first one drives the metrics
+    judge_options: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  #: options by judge name, e.g. {"reward": {"model": DIR}}
     train: TrainConfig = field(default_factory=TrainConfig)  #: fine-tuning settings
     seed: int = 0  #: mixtures, data order, LoRA init, bootstrap
 
@@ -70,6 +73,7 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
 
 def validate(cfg: DemoConfig, where: str = "config") -> DemoConfig:
     """Check values and plugin names; raises SafetylabError naming the option to fix."""
+    from safetylab.judges._spec import judge_parameters
     from safetylab.registry import judges, load_plugins
 
     load_plugins()
@@ -79,6 +83,19 @@ def validate(cfg: DemoConfig, where: str = "config") -> DemoConfig:
         raise SafetylabError(f"{where}: grid has repeated values {cfg.grid!r}")
     for j in cfg.judges:
         judges.get(j)
+    if not isinstance(cfg.judge_options, dict):
+        raise SafetylabError(f"{where}: judge_options must be a mapping of judge name -> options")
+    for j, opts in cfg.judge_options.items():
+        if j not in cfg.judges:
+            raise SafetylabError(f"{where}: judge_options.{j}: {j!r} is not in judges")
+        if not isinstance(opts, dict):
+            raise SafetylabError(f"{where}: judge_options.{j} must be a mapping of options")
+        known = judge_parameters(judges.get(j))
+        for k in opts:
+            if k not in known:
+                raise SafetylabError(
+                    f"{where}: judge_options.{j}.{k}: unknown option; known: {', '.join(known)}"
+                )
     for name in ("n_general", "max_new_tokens", "gen_batch_size", "distill_max_new_tokens"):
         if int(getattr(cfg, name)) <= 0:
             raise SafetylabError(f"{where}: {name} must be > 0")

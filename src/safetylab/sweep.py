@@ -27,8 +27,8 @@ from safetylab.errors import SafetylabError
 from safetylab.evals._suites import get_suite
 from safetylab.generate import HFBackend, generate_for
 from safetylab.judges import judge_generations
+from safetylab.judges._spec import build_judges
 from safetylab.records import Example, Generation, Judgment, MetricRow, Prompt
-from safetylab.registry import judges as judge_registry
 from safetylab.registry import load_plugins
 from safetylab.store import GenerationCache, RunDir, cache_dir, sha256_file, write_json
 
@@ -113,7 +113,7 @@ def run_demo(cfg: DemoConfig, out: str | Path, *, force: bool = False) -> list[M
     torch.manual_seed(cfg.seed)
     run = RunDir(out, cfg.to_dict(), force=force)
     timer = Timer()
-    judges = [judge_registry.get(j)() for j in cfg.judges]
+    judges = build_judges(cfg.judges, cfg.judge_options)
 
     prompts = eval_prompts(cfg)
     run.log("prompts.jsonl").append(p.to_dict() for p in prompts)

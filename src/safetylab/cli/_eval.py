@@ -11,6 +11,8 @@ def _csv(s: str) -> list[str]:
 
 
 def add_parser(sub: Any) -> None:
+    from safetylab.cli._judge import add_judge_option_flag
+
     p = sub.add_parser(
         "eval",
         help="evaluate a model: harm, over-refusal, pairs, helpful, dual use, physical; attacks",
@@ -24,6 +26,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--judges", default="strmatch-plus", help="comma-separated; the first drives metrics"
     )
+    add_judge_option_flag(p)
     p.add_argument(
         "--attacks", default="", help="comma-separated transforms (see `safetylab attack list`)"
     )
@@ -93,12 +96,14 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from safetylab.evals._run import EvalConfig, run_eval
+    from safetylab.judges._spec import parse_judge_options
 
     cfg = EvalConfig(
         model=args.model,
         adapter=args.adapter,
         suites=_csv(args.suites),
         judges=_csv(args.judges),
+        judge_options=parse_judge_options(args.judge_option),
         n=args.n or None,
         source=args.source,
         attacks=_csv(args.attacks),

@@ -42,6 +42,7 @@ def _weights(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="head folder from `safetylab judge train` (refusal judge only; default: shipped head)",
     )
+    add_judge_option_flag(p)
 
 
 def add_parser(sub: Any) -> None:
@@ -115,18 +116,32 @@ def add_parser(sub: Any) -> None:
     ls.set_defaults(func=run)
 
 
-def make_judge(name: str, weights: str | None = None) -> Any:
+def add_judge_option_flag(p: argparse.ArgumentParser) -> None:
+    """``--judge-option JUDGE.OPTION=VALUE`` (repeatable): options of judges such as reward."""
+    p.add_argument(
+        "--judge-option",
+        action="append",
+        default=[],
+        metavar="JUDGE.KEY=VALUE",
+        help="an option of a judge, repeatable, e.g. reward.model=DIR or llm.base_url=URL "
+        "(see the judge's class for its options)",
+    )
+
+
+def make_judge(name: str, weights: str | None = None, options: list[str] | None = None) -> Any:
     """An instance of the registered judge ``name`` (``weights`` only for ``refusal``)."""
     from safetylab.errors import SafetylabError
-    from safetylab.registry import judges, load_plugins
+    from safetylab.judges._spec import build_judge, parse_judge_options
 
-    load_plugins()
-    cls = judges.get(name)
-    if weights is None:
-        return cls()
-    if name != "refusal":
-        raise SafetylabError(f"--judge-weights applies to the refusal judge only, not {name!r}")
-    return cls(weights=weights)
+    opts = parse_judge_options(options or [])
+    for other in set(opts) - {name}:
+        raise SafetylabError(f"--judge-option {other}.*: the judge here is {name!r}")
+    mine = dict(opts.get(name, {}))
+    if weights is not None:
+        if name != "refusal":
+            raise SafetylabError(f"--judge-weights applies to the refusal judge only, not {name!r}")
+        mine["weights"] = weights
+    return build_judge(name, mine)
 
 
 def _judge_labels(
@@ -181,7 +196,7 @@ def _run(args: argparse.Namespace) -> int:
     from safetylab.judges._io import write_jsonl_rows
 
     t, prompts, responses = _read(args.input, args.prompt_col, args.response_col)
-    judge = make_judge(args.judge, args.judge_weights)
+    judge = make_judge(args.judge, args.judge_weights, args.judge_option)
     verdicts = _judge_labels(judge, prompts, responses)
     clash = [c for c in ("label", "score", "explanation") if c in t.columns]
     if clash:
@@ -215,7 +230,7 @@ def _validate(args: argparse.Namespace) -> int:
     )
     if not truth:
         raise SafetylabError(f"{args.labels}: no rows")
-    judge = make_judge(args.judge, args.judge_weights)
+    judge = make_judge(args.judge, args.judge_weights, args.judge_option)
     pred = [v[0] for v in _judge_labels(judge, prompts, responses)]
     rep = validation_report(truth, pred)
     print(f"judge {judge.name}@{judge.version} vs human labels in {args.labels} (n={rep.n})")
@@ -247,8 +262,13 @@ def _agree(args: argparse.Namespace) -> int:
         )
     _, prompts, responses = _read(args.input, args.prompt_col, args.response_col)
     labels: dict[str, list[str]] = {}
+    from safetylab.judges._spec import parse_judge_options
+
+    for extra in set(parse_judge_options(args.judge_option)) - set(names):
+        raise SafetylabError(f"--judge-option {extra}.*: {extra!r} is not among --judges")
     for name in names:
-        judge = make_judge(name, args.judge_weights if name == "refusal" else None)
+        mine = [o for o in args.judge_option if o.split(".", 1)[0] == name]
+        judge = make_judge(name, args.judge_weights if name == "refusal" else None, mine)
         labels[name] = [v[0] for v in _judge_labels(judge, prompts, responses)]
     rows = pairwise_agreement(labels)
     print(f"{len(responses)} answers in {args.input}")

@@ -44,6 +44,9 @@ class EvalConfig:
     judges: list[str] = field(
         default_factory=lambda: ["strmatch-plus"]
     )  #: first one drives the metrics
+    judge_options: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  #: options by judge name, e.g. {"reward": {"model": DIR}}
     n: int | None = 40  #: prompts per suite and source (balanced over categories); None = all
     source: str | None = None  #: folder with local copies of public sets (adds them to suites)
     attacks: list[str] = field(
@@ -71,6 +74,7 @@ class EvalConfig:
 #: and what they add is keyed by what produced it (judge version, model fingerprint, ...).
 RESUMABLE_OPTIONS = (
     "judges",
+    "judge_options",
     "api_key_env",
     "concurrency",
     "base",
@@ -189,14 +193,14 @@ def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[M
     from safetylab.evals._backends import check_options, main_backend, reference_backend
     from safetylab.generate import generate_for
     from safetylab.judges import judge_generations
-    from safetylab.registry import judges as judge_registry
+    from safetylab.judges._spec import build_judges
     from safetylab.registry import load_plugins
 
     load_plugins()
     for s in cfg.suites:
         get_suite(s)
     check_options(cfg)
-    judges = [judge_registry.get(j)() for j in cfg.judges]
+    judges = build_judges(cfg.judges, cfg.judge_options)
     if cfg.lm_eval:
         from safetylab.evals._lmeval import import_lm_eval
 
