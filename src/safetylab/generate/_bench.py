@@ -4,7 +4,10 @@
 
 Counts non-padding output tokens (up to and including end-of-turn) per second, on the same
 model and prompts in the same run, and how many batched greedy answers are token-identical to
-one-at-a-time greedy answers. The last line printed is the batched / one-at-a-time ratio.
+one-at-a-time greedy answers. Batched runs the ``hf`` backend (our greedy loop, which drops
+finished rows); one-at-a-time runs ``model.generate`` per prompt, as a plain transformers user
+(and the study) would; our loop at batch size 1 is reported too, to separate batching from the
+loop. The last line printed is the batched / one-at-a-time ratio.
 """
 
 from __future__ import annotations
@@ -25,6 +28,14 @@ def _prompts(n: int) -> list[str]:
     help_rows = _round_robin(load_bundled("helpful"), "task_type", n - half)
     harm_rows = _round_robin(load_bundled("harmful"), "category", half)
     return [r["instruction"] for r in help_rows] + [r["prompt"] for r in harm_rows]
+
+
+def _load() -> float:
+    """1-minute load average (timings on a shared machine mean little without it)."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return -1.0
 
 
 def _one(model: Any, tok: Any, prompt: str, max_new: int, beams: int) -> list[int]:
@@ -67,6 +78,7 @@ def bench_generate(
     dec = {"max_new_tokens": max_new_tokens, "do_sample": False}
     be = HFBackend(lm.model, tok, lm.fingerprint, batch_size)
     be.generate(prompts[:2], dec)  # warm-up
+    load_start = _load()
     t = time.perf_counter()
     batched = be.generate(prompts, dec)
     t_batched = time.perf_counter() - t
@@ -82,6 +94,13 @@ def bench_generate(
         for s, b in zip(single, batched, strict=True)
     )
 
+    # our own greedy loop, one prompt at a time: how much of the gain is batching alone
+    one = HFBackend(lm.model, tok, lm.fingerprint, 1)
+    t = time.perf_counter()
+    single_loop = one.generate(prompts, dec)
+    t_single_loop = time.perf_counter() - t
+    tok_single_loop = sum(k for _, k in single_loop)
+
     t = time.perf_counter()
     beam = [_one(lm.model, tok, p, max_new_tokens, beams) for p in prompts]
     t_beam = time.perf_counter() - t
@@ -94,15 +113,21 @@ def bench_generate(
         "batch_size": batch_size,
         "batched_tokens_per_s": round(tok_batched / t_batched, 1),
         "single_greedy_tokens_per_s": round(tok_single / t_single, 1),
+        "single_greedy_own_loop_tokens_per_s": round(tok_single_loop / t_single_loop, 1),
         f"single_beam{beams}_tokens_per_s": round(tok_beam / t_beam, 1),
         "seconds": {
             "batched": round(t_batched, 1),
             "single": round(t_single, 1),
+            "single_own_loop": round(t_single_loop, 1),
             "beam": round(t_beam, 1),
         },
         "identical_batched_vs_single": f"{identical}/{n}",
         "ratio_batched_over_single": round((tok_batched / t_batched) / (tok_single / t_single), 2),
+        "ratio_batched_over_single_own_loop": round(
+            (tok_batched / t_batched) / (tok_single_loop / t_single_loop), 2
+        ),
         "ratio_batched_over_beam": round((tok_batched / t_batched) / (tok_beam / t_beam), 2),
+        "load_average_start_end": [load_start, _load()],
     }
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
