@@ -57,13 +57,12 @@ def tiny_model(tokenizer):
     return make_tiny_llama(len(tokenizer))
 
 
-@pytest.fixture(scope="session")
-def reward_dir(tmp_path_factory, tokenizer) -> Path:
-    """A tiny random LlamaForSequenceClassification (2 labels) with the bundled tokenizer."""
+def save_tiny_classifier(path: Path, tokenizer, num_labels: int, seed: int) -> Path:
+    """A tiny random LlamaForSequenceClassification saved with the bundled tokenizer."""
     import torch
     from transformers import LlamaConfig, LlamaForSequenceClassification
 
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     cfg = LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=32,
@@ -72,10 +71,30 @@ def reward_dir(tmp_path_factory, tokenizer) -> Path:
         num_attention_heads=4,
         num_key_value_heads=2,
         max_position_embeddings=1024,
-        num_labels=2,
+        num_labels=num_labels,
         pad_token_id=tokenizer.pad_token_id,
     )
-    path = tmp_path_factory.mktemp("reward")
-    LlamaForSequenceClassification(cfg).save_pretrained(path)
+    LlamaForSequenceClassification(cfg).save_pretrained(path)  # model.safetensors
     tokenizer.save_pretrained(path)
     return path
+
+
+def first_logits(path: Path, texts: list[str]) -> list[float]:
+    """Reference: each text alone (no padding) through plain transformers; the first logit."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForSequenceClassification.from_pretrained(path).eval()
+    out = []
+    for t in texts:
+        enc = tok(t, truncation=True, max_length=512, return_tensors="pt")
+        with torch.inference_mode():
+            out.append(float(model(**enc).logits[0, 0]))
+    return out
+
+
+@pytest.fixture(scope="session")
+def reward_dir(tmp_path_factory, tokenizer) -> Path:
+    """A tiny random sequence classifier with 2 labels."""
+    return save_tiny_classifier(tmp_path_factory.mktemp("reward"), tokenizer, 2, 0)

@@ -15,48 +15,20 @@ import pytest
 from safetylab.cli.main import main
 from safetylab.evals._metrics import bootstrap_ci
 from safetylab.store import read_jsonl
+from tests.conftest import first_logits, save_tiny_classifier
 
 N = 5
 
 
 @pytest.fixture(scope="module")
 def reward_dir(tmp_path_factory, tokenizer) -> Path:
-    """A tiny random LlamaForSequenceClassification with one output (a reward model's shape)."""
-    import torch
-    from transformers import LlamaConfig, LlamaForSequenceClassification
-
-    torch.manual_seed(1)
-    cfg = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=1024,
-        num_labels=1,
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    path = tmp_path_factory.mktemp("rm")
-    LlamaForSequenceClassification(cfg).save_pretrained(path)  # model.safetensors
-    tokenizer.save_pretrained(path)
+    """A tiny random sequence classifier with one output (a reward model's shape)."""
+    path = save_tiny_classifier(tmp_path_factory.mktemp("rm"), tokenizer, 1, 1)
     assert (path / "model.safetensors").exists()
     return path
 
 
-def _logits(path: Path, texts: list[str]) -> list[float]:
-    """Reference: each text alone (no padding) through plain transformers; the first logit."""
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    tok = AutoTokenizer.from_pretrained(path)
-    model = AutoModelForSequenceClassification.from_pretrained(path).eval()
-    out = []
-    for t in texts:
-        enc = tok(t, truncation=True, max_length=512, return_tensors="pt")
-        with torch.inference_mode():
-            out.append(float(model(**enc).logits[0, 0]))
-    return out
+_logits = first_logits
 
 
 def test_reward_model_scores_each_helpful_answer(reward_dir, tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ from safetylab.cli.main import main
 from safetylab.config import DemoConfig, validate
 from safetylab.errors import SafetylabError
 from safetylab.judges._spec import build_judge, build_judges, merge_options, parse_judge_options
-from tests.test_judges_models import _first_logits
+from tests.conftest import first_logits as _first_logits
 
 HARM_FORMAT = "\n\nHuman: {p}\n\nAssistant: {r}"
 

@@ -28,7 +28,7 @@ from safetylab.judges._reward import RewardJudge
 from safetylab.models import fingerprint
 from safetylab.records import LABELS
 from safetylab.registry import judges, load_plugins
-from tests.conftest import make_tiny_llama
+from tests.conftest import first_logits, make_tiny_llama
 from tests.test_backend_openai import FakeOpenAIServer, Reply, completion, user_text
 
 PAIRS = [
@@ -42,19 +42,7 @@ PAIRS = [
 # ---------------------------------------------------------------------------------- reward
 
 
-def _first_logits(path: Path, texts: list[str]) -> list[float]:
-    """Reference: each text alone (no padding), first logit, read by plain transformers."""
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    tok = AutoTokenizer.from_pretrained(path)
-    model = AutoModelForSequenceClassification.from_pretrained(path).eval()
-    out = []
-    for t in texts:
-        enc = tok(t, truncation=True, max_length=512, return_tensors="pt")
-        with torch.inference_mode():
-            out.append(float(model(**enc).logits[0, 0]))
-    return out
+_first_logits = first_logits
 
 
 def test_reward_input_is_the_studys_format_cut_at_512_tokens(reward_dir, tokenizer):
