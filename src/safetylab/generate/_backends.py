@@ -38,6 +38,8 @@ def greedy_decode(
     tokens are the same; the work per step shrinks with the number of unfinished answers.
     Returns the new tokens of every row, up to and including its end token.
     """
+    import inspect
+
     import torch
     from transformers import DynamicCache
 
@@ -46,12 +48,15 @@ def greedy_decode(
     if max_new <= 0 or rows == 0:
         return out
     cache = DynamicCache()
+    # transformers >= 5.2x names the forward argument `cache` (`past_key_values` before)
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    kv = "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
     pos = (mask.long().cumsum(-1) - 1).masked_fill(mask == 0, 1)
     logits = model(
         input_ids=ids,
         attention_mask=mask,
         position_ids=pos,
-        past_key_values=cache,
+        **{kv: cache},
         use_cache=True,
         logits_to_keep=1,
     ).logits
@@ -77,7 +82,7 @@ def greedy_decode(
             input_ids=nxt[:, None],
             attention_mask=mask,
             position_ids=last[:, None],
-            past_key_values=cache,
+            **{kv: cache},
             use_cache=True,
         ).logits
     return out
