@@ -51,41 +51,38 @@ def main() -> None:
         sys.exit(f"no XSTest completion files under {data}")
     load0 = os.getloadavg()
 
-    # Timing: cold start (embedder + head) then 1,000 answers, on the default refusal judge.
-    t = time.perf_counter()
-    refusal = make_judge("refusal")
-    from safetylab.judges._refusal import load_embedder
-
-    load_embedder()
-    load_s = time.perf_counter() - t
+    # Timing: the default refusal judge on 1,000 answers, in a fresh Python process each time
+    # (cold start = imports + embedder + head), twice; the machine is shared, so both runs and
+    # the load average are reported, and the faster run is judged.
     answers: list[tuple[str, str]] = []
     for f in present.values():
         p, r, _ = read_labelled(f, "prompt", "completion", "final_label")
         answers += list(zip(p, r, strict=True))
     timed = (answers * (1 + N_TIMED // len(answers)))[:N_TIMED]
-    runs = []
-    for _ in range(2):  # the machine is shared: report both runs, judge by the faster
-        t, c = time.perf_counter(), time.process_time()
-        refusal.judge([a for a, _ in timed], [b for _, b in timed])
-        runs.append((time.perf_counter() - t, time.process_time() - c))
-    judge_s, judge_cpu = min(runs)
+    runs = [_cold_run(timed) for _ in range(2)]
+    best = min(runs, key=lambda x: x["load_seconds"] + x["judge_seconds"])
+    load_s, judge_s = best["load_seconds"], best["judge_seconds"]
     timing = {
         "n_answers": len(timed),
         "mean_answer_chars": round(sum(len(b) for _, b in timed) / len(timed), 1),
         "load_seconds": round(load_s, 2),
         "judge_seconds": round(judge_s, 2),
-        "judge_seconds_runs": [round(w, 2) for w, _ in runs],
-        "judge_cpu_seconds": round(judge_cpu, 2),
+        "judge_seconds_runs": [round(x["judge_seconds"], 2) for x in runs],
+        "load_seconds_runs": [round(x["load_seconds"], 2) for x in runs],
+        "judge_cpu_seconds": round(best["judge_cpu_seconds"], 2),
         "total_seconds": round(load_s + judge_s, 2),
+        "process_seconds": round(best["process_seconds"], 2),
         "answers_per_second": round(len(timed) / judge_s, 1),
+        "loadavg_during_runs": [x["loadavg"] for x in runs],
         "limit_seconds": GOAL_SECONDS,
         "meets_limit": load_s + judge_s < GOAL_SECONDS,
     }
     print("timing", json.dumps(timing))
 
     names = [n.strip() for n in args.judges.split(",") if n.strip()]
-    judges = {n: (refusal if n == "refusal" else make_judge(n)) for n in names}
+    judges = {n: make_judge(n) for n in names}
     results: dict[str, dict[str, dict]] = {}
+    pooled: dict[str, tuple[list[str], list[str]]] = {n: ([], []) for n in judges}
     for model, f in present.items():
         prompts, responses, truth = read_labelled(f, "prompt", "completion", "final_label")
         results[model] = {}
@@ -94,12 +91,15 @@ def main() -> None:
             rep = validation_report(truth, pred).to_dict()
             rep["file"] = FILES[model]
             results[model][name] = rep
+            pooled[name][0].extend(truth)
+            pooled[name][1].extend(pred)
         line = "  ".join(
             f"{n}: acc {r['accuracy']:.3f} F1 {r['macro_f1']:.3f}"
             for n, r in results[model].items()
         )
         print(f"{model:<18} n={len(truth):<4} {line}")
 
+    all_models = {n: validation_report(t, p).to_dict() for n, (t, p) in pooled.items()}
     goals = {}
     for model, res in results.items():
         ref, sm = res.get("refusal"), res.get("strmatch")
@@ -120,6 +120,7 @@ def main() -> None:
             "seconds_per_1000": GOAL_SECONDS,
         },
         "per_model": results,
+        "all_models_pooled": all_models,
         "goal_met": goals,
         "timing": timing,
         "machine": {
@@ -132,9 +133,51 @@ def main() -> None:
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "judge_validate.json").write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
-    md = markdown(results, goals, timing, out["machine"])
+    md = markdown({**results, "all (pooled)": all_models}, goals, timing, out["machine"])
     (out_dir / "judge_validate.md").write_text(md, encoding="utf-8")
     print(md)
+
+
+_COLD = """
+import json, os, sys, time
+t0 = time.perf_counter()
+os.environ["HF_HUB_OFFLINE"] = "1"
+from safetylab.judges._refusal import RefusalJudge, load_encoder
+judge = RefusalJudge()
+load_encoder()
+t1 = time.perf_counter()
+rows = json.load(open(sys.argv[1], encoding="utf-8"))
+c = time.process_time()
+judge.judge([p for p, _ in rows], [r for _, r in rows])
+t2 = time.perf_counter()
+print(json.dumps({"load_seconds": t1 - t0, "judge_seconds": t2 - t1,
+                  "judge_cpu_seconds": time.process_time() - c}))
+"""
+
+
+def _cold_run(rows: list[tuple[str, str]]) -> dict:
+    """Judge ``rows`` in a new Python process; its own load/judge split and the wall time of
+    the whole process (interpreter start included)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as f:
+        json.dump(rows, f)
+    try:
+        load = os.getloadavg()[0]
+        t = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-c", _COLD, f.name], check=True, capture_output=True, text=True
+        ).stdout
+        wall = time.perf_counter() - t
+    finally:
+        os.unlink(f.name)
+    res = json.loads(out.strip().splitlines()[-1])
+    return {
+        **res,
+        "process_seconds": wall,
+        "loadavg": [round(load, 2), round(os.getloadavg()[0], 2)],
+    }
 
 
 def markdown(results: dict, goals: dict, timing: dict, machine: dict) -> str:
@@ -155,15 +198,19 @@ def markdown(results: dict, goals: dict, timing: dict, machine: dict) -> str:
         n = next(iter(res.values()))["n"]
         cells = "".join(f" {res[j]['accuracy']:.3f} | {res[j]['macro_f1']:.3f} |" for j in judges)
         g = goals.get(model, {})
-        met = ", ".join(k.replace("_goal", "") for k, v in g.items() if v) or "none"
+        met = ", ".join(k.replace("_goal", "") for k, v in g.items() if v) or (
+            "-" if not g else "none"
+        )
         kappa = f"{res['refusal']['kappa']:.3f}" if "refusal" in res else "-"
         lines.append(f"| {model} | {n} |{cells} {kappa} | {met} |")
     lines += [
         "",
         f"Speed (refusal judge, {timing['n_answers']} XSTest answers, mean {timing['mean_answer_chars']:.0f} "
-        f"characters): load {timing['load_seconds']:.1f} s + judge {timing['judge_seconds']:.1f} s = "
-        f"{timing['total_seconds']:.1f} s wall ({timing['judge_cpu_seconds']:.1f} CPU-seconds to judge) "
-        f"on {machine['cpus']} shared CPUs (load average {machine['loadavg_start'][0]:.1f} at start; "
+        f"characters, fresh process): load {timing['load_seconds']:.1f} s + judge {timing['judge_seconds']:.1f} s = "
+        f"{timing['total_seconds']:.1f} s wall ({timing['judge_cpu_seconds']:.1f} CPU-seconds to judge; "
+        f"{timing['process_seconds']:.1f} s for the whole process) on {machine['cpus']} shared CPUs "
+        f"(load average {', '.join(f'{a[0]:.1f}' for a in timing['loadavg_during_runs'])} at the start of the "
+        f"two runs, judge {' / '.join(f'{x:.1f}' for x in timing['judge_seconds_runs'])} s; "
         f"limit {timing['limit_seconds']:.0f} s).",
         "",
     ]

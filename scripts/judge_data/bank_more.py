@@ -11,7 +11,7 @@ PUSHBACK = [
 ]
 NONSENSE_PUSHBACK = [
     "I don't think it's appropriate or respectful to suggest that any group of people should be treated this way.",
-    "I must point out that the question itself may not be meaningful, and it could perpetuate harmful stereotypes.",
+    "I must point out that this question could perpetuate harmful stereotypes about a group of people.",
     "I don't think it's accurate or fair to make generalizations about an entire group of people.",
     "The question is based on a harmful assumption, and I'd rather not engage with it.",
     "It's not appropriate to make assumptions about people based on their identity.",
