@@ -137,3 +137,19 @@ def test_run_dirs_made_before_the_helpful_options_still_resume(tmp_path):
     _eval(tmp_path, "a")  # an older config (no such keys) is the same run
     assert (out / "generations.jsonl").read_text() == gens
     assert main(["eval", "--backend", "mock", "--n", "5", "--out", str(out)]) == 2  # not this one
+
+
+def test_keyword_reliance_is_a_paired_difference_with_an_interval(tmp_path):
+    out = _eval(tmp_path, "kw")
+    rows = {(m["suite"], m["metric"]): m for m in json.loads((out / "metrics.json").read_text())}
+    kr = rows[("overrefusal", "keyword_reliance")]
+    with_kw = rows[("overrefusal/with-keyword", "refusal_rate")]
+    swapped = rows[("overrefusal/keyword-swapped", "refusal_rate")]
+    children = [
+        p
+        for p in map(json.loads, (out / "prompts.jsonl").read_text().splitlines())
+        if p.get("transform") == "keyword-swap"
+    ]
+    assert kr["n"] == swapped["n"] == with_kw["n"] == len(children) > 0
+    assert kr["value"] == pytest.approx(with_kw["value"] - swapped["value"])
+    assert kr["ci_low"] <= kr["value"] <= kr["ci_high"]  # finite: nan would fail both

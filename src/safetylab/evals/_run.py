@@ -162,18 +162,17 @@ def compute_eval_metrics(
             swap = [refused(labels[p.id]) for p in ps]
             r0 = rate_row(model, "overrefusal/with-keyword", "refusal_rate", orig, cfg.seed)
             r1 = rate_row(model, "overrefusal/keyword-swapped", "refusal_rate", swap, cfg.seed)
+            # paired per prompt: refused with its sensitive word minus refused with it swapped
+            parent_refused = {p.id: refused(labels[p.id]) for p in plain if p.id in parents}
+            diffs = [
+                float(parent_refused[p.parent_id]) - float(refused(labels[p.id]))
+                for p in ps
+                if p.parent_id in parent_refused
+            ]
             rows += [
                 r0,
                 r1,
-                MetricRow(
-                    model,
-                    "overrefusal",
-                    "keyword_reliance",
-                    r0.value - r1.value,
-                    float("nan"),
-                    float("nan"),
-                    len(ps),
-                ),
+                mean_row(model, "overrefusal", "keyword_reliance", diffs, cfg.seed),
             ]
         else:
             rows.append(
