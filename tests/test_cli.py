@@ -34,7 +34,7 @@ def _bad_config(tmp_path, text):
         ("judges: [strmatchplus]\n", "unknown judge 'strmatchplus'; did you mean 'strmatch-plus'?"),
         ("gird: [0, 5]\n", "unknown option 'gird'; did you mean 'grid'?"),
         ("grid: [0, -5]\n", "grid must be a list of counts >= 0"),
-        ("grid: [0, 5\nseed: 1\n", "c.yaml:2: not valid YAML"),
+        ("grid: [0, 5\nseed: 1\n", "c.yaml:2:5: not valid YAML"),
         ("train: {lr: 0.1, epoch: 2}\n", "train: unknown option 'epoch'; did you mean 'epochs'?"),
     ],
 )

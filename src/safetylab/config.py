@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from safetylab._yaml import read_yaml_mapping
 from safetylab.errors import SafetylabError
 from safetylab.train import TrainConfig
 
@@ -116,12 +115,5 @@ def load_config(path: str | Path | None = None, preset: str | None = None) -> De
     p = Path(path)
     if not p.exists():
         raise SafetylabError(f"--config {p}: file not found")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise SafetylabError(f"{p}{line}: not valid YAML") from None
-    if not isinstance(data, dict):
-        raise SafetylabError(f"{p}: expected a mapping at the top level")
+    data = read_yaml_mapping(p, "demo options")
     return validate(_build(DemoConfig, data, str(p)), str(p))

@@ -30,8 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from safetylab._yaml import read_yaml_mapping
 from safetylab.data._bundled import BundledDataset
 from safetylab.data._card import build_card, jsonl_bytes, removed_list
 from safetylab.data._dedup import contamination, dedup, eval_items
@@ -224,14 +223,7 @@ def load_mix_config(path: str | Path) -> MixConfig:
         else:
             names = sorted(x.stem for x in PRESETS_DIR.glob("mix-*.yaml"))
             raise SafetylabError(f"{p}: no such file or preset (presets: {', '.join(names)})")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise SafetylabError(f"{p}{line}: not valid YAML") from None
-    if not isinstance(data, dict):
-        raise SafetylabError(f"{p}: expected a mapping at the top level")
+    data = read_yaml_mapping(p, "mixture options")
     data.setdefault("name", p.stem)
     return parse_mix_config(data, str(p))
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from safetylab._yaml import read_yaml_mapping
 from safetylab.errors import SafetylabError
 from safetylab.train._batching import BATCHING
 from safetylab.train._data import TEMPLATES
@@ -130,15 +131,7 @@ def load_train_config(
     if path is not None:
         p = _resolve(path)
         where = str(p)
-        try:
-            loaded = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            line = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
-            raise SafetylabError(f"{p}{line}: not valid YAML") from None
-        if not isinstance(loaded, dict):
-            raise SafetylabError(f"{p}: expected a mapping of training options at the top level")
-        data.update(loaded)
+        data.update(read_yaml_mapping(p, "training options"))
     for item in overrides or []:
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
