@@ -44,18 +44,24 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_two_processes_stay_in_sync_and_match_one_process(tokenizer, tmp_path):
-    from safetensors.torch import load_file
-
-    from safetylab.train import TrainConfig, apply_lora, train
-
+def setup_run(tokenizer, tmp_path: Path, settings: dict) -> tuple[Path, Path, Path]:
+    """A tiny model folder, the examples as a mixture file and a config file with settings."""
     model_dir = tmp_path / "tiny"
     make_tiny_llama(len(tokenizer), seed=11).save_pretrained(model_dir)
     tokenizer.save_pretrained(model_dir)
     data = tmp_path / "mix.jsonl"
     data.write_text("".join(json.dumps(e.to_dict()) + "\n" for e in EXAMPLES))
     cfg_file = tmp_path / "cfg.yaml"
-    cfg_file.write_text("".join(f"{k}: {v}\n" for k, v in SETTINGS.items()))
+    cfg_file.write_text("".join(f"{k}: {v}\n" for k, v in settings.items()))
+    return model_dir, data, cfg_file
+
+
+def test_two_processes_stay_in_sync_and_match_one_process(tokenizer, tmp_path):
+    from safetensors.torch import load_file
+
+    from safetylab.train import TrainConfig, apply_lora, train
+
+    model_dir, data, cfg_file = setup_run(tokenizer, tmp_path, SETTINGS)
     out = tmp_path / "dist"
     env = dict(os.environ, OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     cmd = [

@@ -19,23 +19,14 @@ import pytest
 import torch
 
 from safetylab.errors import SafetylabError
-from tests.conftest import make_tiny_llama
-from tests.test_train_dist import EXAMPLES, SETTINGS, _free_port
+from tests.test_train_dist import EXAMPLES, SETTINGS, _free_port, setup_run
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCEL_FSDP = ROOT / "configs" / "accelerate" / "cpu-fsdp-2proc.yaml"
 N_LORA = 4 * (3 * 4 * 32 + 16 * 4)  # layers x (q: A 4x32 + B 32x4, v: A 4x32 + B 16x4)
 
 
-def _setup(tokenizer, tmp_path: Path, settings: dict) -> tuple[Path, Path, Path]:
-    model_dir = tmp_path / "tiny"
-    make_tiny_llama(len(tokenizer), seed=11).save_pretrained(model_dir)
-    tokenizer.save_pretrained(model_dir)
-    data = tmp_path / "mix.jsonl"
-    data.write_text("".join(json.dumps(e.to_dict()) + "\n" for e in EXAMPLES))
-    cfg_file = tmp_path / "cfg.yaml"
-    cfg_file.write_text("".join(f"{k}: {v}\n" for k, v in settings.items()))
-    return model_dir, data, cfg_file
+_setup = setup_run
 
 
 def _launch(model_dir: Path, data: Path, cfg_file: Path, out: Path, *extra: str):
