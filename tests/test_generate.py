@@ -89,46 +89,106 @@ def test_interrupted_generation_resumes_without_loss_or_duplicates(tmp_path):
     assert [g.prompt_id for g in gens] == [p.id for p in PROMPTS]
 
 
-def test_greedy_loop_drops_finished_rows_and_matches_generate(tokenizer):
-    """Rows that end early leave the batch; every row's tokens equal model.generate's."""
+def _varied_tiny_llama(tokenizer):
+    """Tiny LLaMA with large random weights: varied tokens (default init repeats one)."""
     import torch
 
-    from safetylab.chat import prompt_ids
-    from safetylab.generate._backends import greedy_decode
     from tests.conftest import make_tiny_llama
 
     model = make_tiny_llama(len(tokenizer))
     gen = torch.Generator().manual_seed(0)
-    with torch.no_grad():  # large random weights: varied tokens (default init repeats one)
+    with torch.no_grad():
         for w in model.parameters():
             if w.dim() > 1:
                 w.copy_(torch.randn(w.shape, generator=gen) * 0.3)
-    enc = [prompt_ids(tokenizer, p.text) for p in PROMPTS]
-    width = max(map(len, enc))
-    pad = tokenizer.pad_token_id
-    ids = torch.full((len(enc), width), pad, dtype=torch.long)
+    return model
+
+
+def _generate_ref(model, prompts, pad, max_new, stops):
+    """model.generate on one left-padded batch, cut after each row's end token."""
+    import torch
+
+    width = max(map(len, prompts))
+    ids = torch.full((len(prompts), width), pad, dtype=torch.long)
     mask = torch.zeros_like(ids)
-    for r, seq in enumerate(enc):
+    for r, seq in enumerate(prompts):
         ids[r, width - len(seq) :] = torch.tensor(seq)
         mask[r, width - len(seq) :] = 1
-    free = greedy_decode(model, ids, mask, 10, [])
-    # end tokens: the 3rd token of row 0 and the 6th of row 1, so rows stop at different steps
-    stops = sorted({free[0][2], free[1][5]})
-    ours = greedy_decode(model, ids, mask, 10, stops)
     with torch.inference_mode():
-        ref = model.generate(
+        out = model.generate(
             input_ids=ids,
             attention_mask=mask,
-            max_new_tokens=10,
+            max_new_tokens=max_new,
             do_sample=False,
-            eos_token_id=stops,
+            eos_token_id=stops or None,
             pad_token_id=pad,
         )[:, width:].tolist()
-    lengths = []
-    for mine, theirs in zip(ours, ref, strict=True):
-        cut = next((j + 1 for j, t in enumerate(theirs) if t in stops), len(theirs))
-        assert mine == theirs[:cut]
-        lengths.append(len(mine))
+    return [r[: next((j + 1 for j, t in enumerate(r) if t in stops), len(r))] for r in out]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_greedy_loop_drops_finished_rows_and_matches_generate(tokenizer, fast):
+    """Rows that end early leave the batch; every row's tokens equal model.generate's."""
+    import torch
+
+    from safetylab.chat import prompt_ids
+    from safetylab.generate._greedy import greedy_decode
+
+    model = _varied_tiny_llama(tokenizer)
+    enc = [prompt_ids(tokenizer, p.text) for p in PROMPTS]
+    pad = tokenizer.pad_token_id
+    with torch.inference_mode():
+        free = greedy_decode(model, enc, pad, 10, [], fast=fast)
+        # end tokens: the 3rd token of row 0 and the 6th of row 1: rows stop at different steps
+        stops = sorted({free[0][2], free[1][5]})
+        seen: list[int] = []  # rows entering the decoder, per decoding step
+        hook = model.model.embed_tokens.register_forward_hook(
+            lambda mod, args, out: seen.append(args[0].shape[0]) if args[0].shape[1] == 1 else None
+        )
+        ours = greedy_decode(model, enc, pad, 10, stops, fast=fast)
+        hook.remove()
+    assert ours == _generate_ref(model, enc, pad, 10, stops)
+    assert seen[0] == len(enc) and seen[-1] < len(enc)  # the batch shrank
+    lengths = [len(r) for r in ours]
     assert lengths[0] <= 3 and lengths[1] <= 6  # ended early
     assert len(set(lengths)) > 1  # rows really left the batch at different steps
     assert all(n == 10 or ours[r][-1] in stops for r, n in enumerate(lengths))
+
+
+def test_prefill_groups_minimise_padding_plus_call_cost():
+    from safetylab.generate._greedy import prefill_groups
+
+    lengths = [2, 10, 2, 2, 10, 2]
+    assert prefill_groups(lengths, call_cost=4) == [[1, 4], [0, 2, 3, 5]]  # 24 + 12 < 64
+    assert prefill_groups(lengths, call_cost=100) == [[1, 4, 0, 2, 3, 5]]  # one call: 160
+    assert prefill_groups([5], call_cost=4) == [[0]]
+
+
+def test_shared_prefix_runs_once_and_groups_skip_padding(tokenizer):
+    """The common prefix is prefilled once and short prompts are not padded to the longest;
+    the answers are still model.generate's, token for token."""
+    import torch
+
+    from safetylab.generate._greedy import greedy_decode, prefill_groups, shared_prefix
+
+    model = _varied_tiny_llama(tokenizer)
+    words = tokenizer("a shared system turn that every prompt starts with")["input_ids"]
+    tails = [[7, 8, 9] * 6, [11, 12], [13, 14, 15], [16], [17, 18] * 5, [19, 20]]
+    enc = [words + t for t in tails]
+    pad = tokenizer.pad_token_id
+    seen: list[int] = []  # tokens entering the decoder, per forward call
+    hook = model.model.embed_tokens.register_forward_hook(
+        lambda mod, args, out: seen.append(args[0].numel())
+    )
+    with torch.inference_mode():
+        ours = greedy_decode(model, enc, pad, 5, [])
+    hook.remove()
+    assert ours == _generate_ref(model, enc, pad, 5, [])
+    assert ours == [_generate_ref(model, [e], pad, 5, [])[0] for e in enc]
+    p = shared_prefix(enc)
+    assert p == len(words)
+    groups = prefill_groups([len(t) for t in tails])
+    assert len(groups) > 1
+    prefill = [p] + [len(g) * max(len(tails[i]) for i in g) for g in groups]
+    assert seen == prefill + [len(enc)] * 4  # then one token per row per step
+    assert sum(prefill) < len(enc) * max(map(len, enc))  # less than one padded batch

@@ -33,9 +33,9 @@ def _add_generate(kinds: Any) -> None:
         ),
     )
     g.add_argument("--model", default="smollm2-135m-instruct", help="base model (default: bundled)")
-    g.add_argument("--n", type=int, default=32, help="prompts (half helpful, half harmful)")
+    g.add_argument("--n", type=int, default=64, help="prompts (half helpful, half harmful)")
     g.add_argument("--max-new-tokens", type=int, default=64)
-    g.add_argument("--batch-size", type=int, default=32)
+    g.add_argument("--batch-size", type=int, default=64)
     g.add_argument("--beams", type=int, default=4)
     g.add_argument("--out", default=None, help="also write the results as JSON here")
     g.set_defaults(func=run_generate)

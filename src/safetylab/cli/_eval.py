@@ -36,7 +36,7 @@ def add_parser(sub: Any) -> None:
         "--mc", type=int, default=0, help="multiple-choice capability questions (helpful)"
     )
     p.add_argument("--max-new-tokens", type=int, default=64)
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--batch-size", type=int, default=64)
     p.add_argument(
         "--backend", default="hf", help="hf, openai (an OpenAI-compatible endpoint) or mock"
     )

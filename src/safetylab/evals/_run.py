@@ -55,7 +55,7 @@ class EvalConfig:
     keyword_check: bool = True  #: also run overrefusal prompts with sensitive words swapped out
     mc: int = 0  #: multiple-choice capability questions (helpful suite); 0 = skip
     max_new_tokens: int = 64  #: answer length limit (greedy)
-    batch_size: int = 32  #: prompts per generation batch
+    batch_size: int = 64  #: prompts per generation batch
     backend: str = "hf"  #: generation backend: hf, openai (with base_url) or mock
     seed: int = 0  #: transform seeds and bootstrap
     base_url: str | None = None  #: openai backend: the endpoint, e.g. http://127.0.0.1:8000/v1

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from safetylab.chat import end_of_turn_id, prompt_ids
+from safetylab.generate._greedy import greedy_decode
 from safetylab.registry import backends
 from safetylab.train._fast import use_bf16
 
@@ -28,66 +29,6 @@ class Backend(Protocol):
         ...
 
 
-def greedy_decode(
-    model: Any, ids: Any, mask: Any, max_new: int, eos_ids: list[int]
-) -> list[list[int]]:
-    """Greedy decoding of a left-padded batch that drops each row from the batch (and from the
-    KV cache) as soon as it emits an end token.
-
-    Same positions and masks as ``model.generate`` (positions count real tokens only), so the
-    tokens are the same; the work per step shrinks with the number of unfinished answers.
-    Returns the new tokens of every row, up to and including its end token.
-    """
-    import inspect
-
-    import torch
-    from transformers import DynamicCache
-
-    rows = ids.shape[0]
-    out: list[list[int]] = [[] for _ in range(rows)]
-    if max_new <= 0 or rows == 0:
-        return out
-    cache = DynamicCache()
-    # transformers >= 5.2x names the forward argument `cache` (`past_key_values` before)
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    kv = "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
-    pos = (mask.long().cumsum(-1) - 1).masked_fill(mask == 0, 1)
-    logits = model(
-        input_ids=ids,
-        attention_mask=mask,
-        position_ids=pos,
-        **{kv: cache},
-        use_cache=True,
-        logits_to_keep=1,
-    ).logits
-    alive = torch.arange(rows, device=ids.device)  # batch row -> original row
-    last = pos[:, -1]
-    eos = torch.tensor(eos_ids, device=ids.device)
-    for step in range(max_new):
-        nxt = logits[:, -1].argmax(-1)
-        for r, t in zip(alive.tolist(), nxt.tolist(), strict=True):
-            out[r].append(t)
-        if step == max_new - 1:
-            break
-        keep = ~torch.isin(nxt, eos)
-        if not bool(keep.all()):
-            if not bool(keep.any()):
-                break
-            sel = keep.nonzero().squeeze(-1)
-            cache.batch_select_indices(sel)
-            alive, nxt, mask, last = alive[sel], nxt[sel], mask[sel], last[sel]
-        mask = torch.cat([mask, mask.new_ones((mask.shape[0], 1))], dim=-1)
-        last = last + 1
-        logits = model(
-            input_ids=nxt[:, None],
-            attention_mask=mask,
-            position_ids=last[:, None],
-            **{kv: cache},
-            use_cache=True,
-        ).logits
-    return out
-
-
 @backends.register("hf", description="transformers model, batched, length-sorted, left-padded")
 class HFBackend:
     """Batched greedy/sampled generation with a transformers model (LoRA adapters unmerged)."""
@@ -97,7 +38,7 @@ class HFBackend:
         model: Any,
         tokenizer: Any,
         fingerprint: str,
-        batch_size: int = 32,
+        batch_size: int = 64,
         prune_finished: bool = True,
     ) -> None:
         self.model = model
@@ -161,7 +102,7 @@ class HFBackend:
             ):
                 if greedy_loop:
                     new = greedy_decode(
-                        self.model, ids.to(device), mask.to(device), max_new, eos_ids
+                        self.model, [encoded[i] for i in idx], pad, max_new, eos_ids
                     )
                 else:
                     out = self.model.generate(

@@ -1,6 +1,6 @@
 """Generation throughput: batched ``hf`` vs one prompt at a time vs the study's 4-beam search.
 
-    safetylab bench generate [--n 32] [--max-new-tokens 64] [--out benchmarks/results/generate_speed.json]
+    safetylab bench generate [--n 64] [--batch-size 64] [--max-new-tokens 64] [--out benchmarks/results/generate_speed.json]
 
 Counts non-padding output tokens (up to and including end-of-turn) per second, on the same
 model and prompts in the same run, and how many batched greedy answers are token-identical to
@@ -62,9 +62,9 @@ def _one(model: Any, tok: Any, prompt: str, max_new: int, beams: int) -> list[in
 
 def bench_generate(
     model_name: str = "smollm2-135m-instruct",
-    n: int = 32,
+    n: int = 64,
     max_new_tokens: int = 64,
-    batch_size: int = 32,
+    batch_size: int = 64,
     beams: int = 4,
     out: str | Path | None = None,
 ) -> dict[str, Any]:
