@@ -192,3 +192,46 @@ def test_shared_prefix_runs_once_and_groups_skip_padding(tokenizer):
     prefill = [p] + [len(g) * max(len(tails[i]) for i in g) for g in groups]
     assert seen == prefill + [len(enc)] * 4  # then one token per row per step
     assert sum(prefill) < len(enc) * max(map(len, enc))  # less than one padded batch
+
+
+@pytest.mark.parametrize("arch", ["gpt2", "qwen2", "gemma2"])
+def test_greedy_loop_matches_generate_on_other_architectures(arch):
+    """Absolute positions (GPT-2), Qwen2, and sliding-window layers (Gemma 2: plain path)."""
+    import torch
+    import transformers as T
+
+    from safetylab.generate._greedy import full_attention, greedy_decode
+
+    small = {"vocab_size": 300, "num_attention_heads": 4}
+    cfg = {
+        "gpt2": lambda: T.GPT2Config(n_embd=32, n_layer=2, n_positions=128, **small),
+        "qwen2": lambda: T.Qwen2Config(
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_key_value_heads=2,
+            **small,
+        ),
+        "gemma2": lambda: T.Gemma2Config(
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_key_value_heads=2,
+            head_dim=8,
+            sliding_window=4,
+            **small,
+        ),
+    }[arch]()
+    torch.manual_seed(0)
+    model = T.AutoModelForCausalLM.from_config(cfg).eval()
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for w in model.parameters():
+            if w.dim() > 1:
+                w.copy_(torch.randn(w.shape, generator=gen) * 0.3)
+    assert full_attention(model.config) == (arch != "gemma2")
+    prompts = [[5, 6, 7, 8, 9, 10] + t for t in ([11, 12, 13, 14, 15], [16], [17, 18] * 4)]
+    with torch.inference_mode():
+        ours = greedy_decode(model, prompts, 0, 8, [])
+    assert ours == _generate_ref(model, prompts, 0, 8, [])
+    assert ours == [_generate_ref(model, [p], 0, 8, [])[0] for p in prompts]
