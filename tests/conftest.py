@@ -98,3 +98,15 @@ def first_logits(path: Path, texts: list[str]) -> list[float]:
 def reward_dir(tmp_path_factory, tokenizer) -> Path:
     """A tiny random sequence classifier with 2 labels."""
     return save_tiny_classifier(tmp_path_factory.mktemp("reward"), tokenizer, 2, 0)
+
+
+def sentence_transformer(max_tokens: int):
+    """all-MiniLM-L6-v2 through sentence-transformers: the reference the plain-torch encoder
+    (safetylab.judges._refusal.MiniLM) is checked against."""
+    from sentence_transformers import SentenceTransformer
+
+    from safetylab.judges._refusal import embedder_folder
+
+    model = SentenceTransformer(str(embedder_folder()), device="cpu")
+    model.max_seq_length = max_tokens
+    return model

@@ -107,12 +107,9 @@ def _in_prompt_order(rows: list[dict]) -> list[dict]:
 
 def _direct_similarities(a: list[str], b: list[str]) -> list[float]:
     """Cosine similarities from a fresh sentence-transformers model reading whole answers."""
-    from sentence_transformers import SentenceTransformer
+    from tests.conftest import sentence_transformer
 
-    from safetylab.judges._refusal import embedder_folder
-
-    st = SentenceTransformer(str(embedder_folder()), device="cpu")
-    st.max_seq_length = 256
+    st = sentence_transformer(256)
     ea = st.encode(a, convert_to_numpy=True)
     eb = st.encode(b, convert_to_numpy=True)
     ea = ea / np.linalg.norm(ea, axis=1, keepdims=True)
@@ -252,8 +249,8 @@ def test_base_equal_to_the_model_without_adapter_is_exit_2(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
-def test_similarity_reads_whole_answers_and_leaves_the_refusal_judges_embedder_alone():
-    from safetylab.judges._refusal import SEQ_TOKENS, load_embedder
+def test_similarity_reads_whole_answers_and_leaves_the_refusal_judges_encoder_alone():
+    from safetylab.judges._refusal import SEQ_TOKENS, encode
 
     recipe = "Mix flour, water, salt and yeast, knead the dough, let it rise, then bake it."
     same = similarities([recipe], [recipe])
@@ -267,6 +264,7 @@ def test_similarity_reads_whole_answers_and_leaves_the_refusal_judges_embedder_a
     head = "one two three four five six seven eight nine ten " * 10
     a, b = head + "The answer is apples.", head + "The answer is motorcycles."
     assert similarities([a], [b])[0] < 0.999
-    assert load_embedder().max_seq_length == SEQ_TOKENS  # restored after embedding
+    # the judge's encoder still reads only its 64-word-piece window: same vector for both
+    assert SEQ_TOKENS == 64 and np.abs(encode([a]) - encode([b])).max() < 1e-6
     assert EMBED_TOKENS == 256
     assert embed([]).shape == (0, 384)

