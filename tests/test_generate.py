@@ -235,3 +235,30 @@ def test_greedy_loop_matches_generate_on_other_architectures(arch):
         ours = greedy_decode(model, prompts, 0, 8, [])
     assert ours == _generate_ref(model, prompts, 0, 8, [])
     assert ours == [_generate_ref(model, [p], 0, 8, [])[0] for p in prompts]
+
+
+def test_greedy_loop_with_lora_adapter_matches_peft_generate(tokenizer):
+    """Adapters stay unmerged: the loop runs the PEFT-injected layers, switched on or off."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    from safetylab.chat import prompt_ids
+    from safetylab.generate._greedy import greedy_decode
+
+    base = _varied_tiny_llama(tokenizer)
+    plain = [prompt_ids(tokenizer, p.text) for p in PROMPTS]
+    pad = tokenizer.pad_token_id
+    with torch.inference_mode():
+        before = greedy_decode(base, plain, pad, 6, [])
+    model = get_peft_model(base, LoraConfig(r=4, target_modules=["q_proj", "v_proj"]))
+    gen = torch.Generator().manual_seed(1)
+    with torch.no_grad():  # LoRA B starts at zero (a no-op adapter); make it change the answers
+        for name, w in model.named_parameters():
+            if "lora_B" in name:
+                w.copy_(torch.randn(w.shape, generator=gen))
+    with torch.inference_mode():
+        on = greedy_decode(model, plain, pad, 6, [])
+        with model.disable_adapter():
+            off = greedy_decode(model, plain, pad, 6, [])
+    assert on == _generate_ref(model, plain, pad, 6, [])
+    assert off == before and on != before
