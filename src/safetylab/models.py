@@ -212,3 +212,39 @@ def load_base(
         model = PeftModel.from_pretrained(model, str(adapter))
     model.eval()
     return LoadedModel(model=model, tokenizer=tok, fingerprint=fp, path=str(path))
+
+
+def load_adapters(
+    name: str,
+    adapters: dict[str, str | Path],
+    *,
+    dtype: str = "float32",
+    trust_remote_code: bool = False,
+) -> tuple[LoadedModel, dict[str, str]]:
+    """Load the base weights once and several LoRA adapters onto them, unmerged.
+
+    Returns the PEFT model (every adapter loaded, the first one active) and each adapter's
+    fingerprint, the same as ``load_base(name, adapter=path)`` gives. Generate with one of them
+    through ``HFBackend(lm.model, lm.tokenizer, fingerprints[a], adapter=a)``, which switches to
+    that adapter first; ``model.disable_adapter()`` gives the base model.
+    """
+    if not adapters:
+        raise SafetylabError("load_adapters: no adapters given")
+    for a, folder in adapters.items():
+        if not a or "." in a:
+            raise SafetylabError(f"adapter name {a!r}: must be non-empty and without '.'")
+        adapter_hash(folder)  # one-line error when the folder has no adapter weights
+    lm = load_base(name, dtype=dtype, trust_remote_code=trust_remote_code)
+    from peft import PeftModel
+
+    names = list(adapters)
+    model = PeftModel.from_pretrained(lm.model, str(adapters[names[0]]), adapter_name=names[0])
+    for a in names[1:]:
+        model.load_adapter(str(adapters[a]), adapter_name=a)
+    model.set_adapter(names[0])
+    model.eval()
+    path = Path(lm.path)
+    fps = {a: fingerprint(path, lm.tokenizer, folder) for a, folder in adapters.items()}
+    return LoadedModel(
+        model=model, tokenizer=lm.tokenizer, fingerprint=fps[names[0]], path=lm.path
+    ), fps

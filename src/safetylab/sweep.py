@@ -127,7 +127,7 @@ def run_demo(cfg: DemoConfig, out: str | Path, *, force: bool = False) -> list[M
         [r["instruction"] for r in general_rows] + [e.prompt for e in safety_all], prompts
     )
 
-    from safetylab.models import load_base
+    from safetylab.models import load_adapters, load_base
 
     with timer.stage("load"):
         base = load_base(cfg.model)
@@ -169,13 +169,16 @@ def run_demo(cfg: DemoConfig, out: str | Path, *, force: bool = False) -> list[M
     text_of = {p.id: p.text for p in prompts}
     all_gens: dict[str, list[Generation]] = {}
     all_judg: dict[str, dict[str, list[Judgment]]] = {}
-    fingerprints: dict[str, str] = {}
+    with timer.stage("generate"):  # base weights once, every model's adapter onto them
+        tuned, fingerprints = load_adapters(
+            cfg.model, {model_name(n): adapters[n] for n in cfg.grid}
+        )
     for n in cfg.grid:
         name = model_name(n)
         with timer.stage("generate"):
-            lm = load_base(cfg.model, adapter=adapters[n])
-            fingerprints[name] = lm.fingerprint
-            be = HFBackend(lm.model, lm.tokenizer, lm.fingerprint, cfg.gen_batch_size)
+            be = HFBackend(
+                tuned.model, tuned.tokenizer, fingerprints[name], cfg.gen_batch_size, adapter=name
+            )
             bar = _bar(len(prompts), f"generate {name}", "prompt")
             all_gens[name] = generate_for(be, name, prompts, dec, gen_log, cache, bar)
             bar.close()

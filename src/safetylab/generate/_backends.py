@@ -40,12 +40,16 @@ class HFBackend:
         fingerprint: str,
         batch_size: int = 64,
         prune_finished: bool = True,
+        adapter: str | None = None,
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.fingerprint = fingerprint
         self.batch_size = batch_size
         self.prune_finished = prune_finished  #: greedy through greedy_decode (else generate)
+        #: LoRA adapter to switch to before generating (several adapters share one model:
+        #: ``safetylab.models.load_adapters``); None leaves the model as it is
+        self.adapter = adapter
 
     def generate(
         self,
@@ -55,6 +59,8 @@ class HFBackend:
     ) -> list[tuple[str, int]]:
         import torch
 
+        if self.adapter is not None:
+            self.model.set_adapter(self.adapter)
         tok = self.tokenizer
         encoded = [prompt_ids(tok, p) for p in prompts]
         order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]), reverse=True)
