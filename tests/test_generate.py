@@ -262,3 +262,20 @@ def test_greedy_loop_with_lora_adapter_matches_peft_generate(tokenizer):
             off = greedy_decode(model, plain, pad, 6, [])
     assert on == _generate_ref(model, plain, pad, 6, [])
     assert off == before and on != before
+
+
+def test_cache_room_grows_when_answers_outrun_it(tokenizer, monkeypatch):
+    """The cache starts with room for ROOM answer tokens and doubles it when needed."""
+    import torch
+
+    from safetylab.chat import prompt_ids
+    from safetylab.generate import _greedy
+
+    model = _varied_tiny_llama(tokenizer)
+    enc = [prompt_ids(tokenizer, p.text) for p in PROMPTS]
+    pad = tokenizer.pad_token_id
+    monkeypatch.setattr(_greedy, "ROOM", 1)  # room for 1 answer token: must grow for the 2nd
+    with torch.inference_mode():
+        ours = _greedy.greedy_decode(model, enc, pad, 12, [])
+    assert ours == _generate_ref(model, enc, pad, 12, [])
+    assert all(len(r) == 12 for r in ours)

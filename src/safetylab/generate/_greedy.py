@@ -29,6 +29,9 @@ from typing import Any
 
 #: fixed cost of one prefill call, in prompt tokens, when choosing the groups
 GROUP_CALL_COST = 32
+#: answer tokens the cache has room for at first (then doubled as needed): room for all of a
+#: long max_new_tokens up front would be gigabytes for a bigger model in a big batch
+ROOM = 64
 
 
 def full_attention(config: Any) -> bool:
@@ -201,7 +204,7 @@ def greedy_decode(
         layers = []
         for li in range(len(caches[0].layers)):
             k0 = _kv(caches[0], li)[0]
-            shape = (rows, k0.shape[1], p + width + max_new, k0.shape[3])
+            shape = (rows, k0.shape[1], p + width + min(max_new, ROOM), k0.shape[3])
             keys, values = k0.new_zeros(shape), k0.new_zeros(shape)
             r = 0
             for g, c in zip(groups, caches, strict=True):
