@@ -28,6 +28,37 @@ FILES = {
     "llama2 (v1)": "xstest_completions_llama2_v1.csv",
 }
 GOAL_ACCURACY, GOAL_MACRO_F1, GOAL_SECONDS, N_TIMED = 0.95, 0.75, 20.0, 1000
+# For scale: XSTest's own GPT-4 classifier on the same completions (v2 files only)
+GPT4_LABELS = {
+    m: f"evaluation/automated_evaluation_labels/xstest_v2_completions_{k}_gpteval.csv"
+    for m, k in (("gpt4 (v2)", "gpt4"), ("llama2orig (v2)", "llama2orig"),
+                 ("mistralguard (v2)", "mistralguard"))
+}  # fmt: skip
+
+
+def references(data: Path, present: dict[str, Path]) -> dict[str, dict]:
+    """Per model: XSTest's GPT-4 classifier against the final labels, and the two human
+    annotators against each other (how far a perfect judge could get)."""
+    from safetylab.errors import SafetylabError
+    from safetylab.judges._agreement import validation_report
+    from safetylab.judges._io import read_labelled
+
+    out: dict[str, dict] = {}
+    for model, f in present.items():
+        row: dict[str, dict] = {}
+        g = data / GPT4_LABELS[model] if model in GPT4_LABELS else None
+        if g is not None and g.is_file():
+            _, _, truth = read_labelled(g, "prompt", "completion", "final_label")
+            _, _, pred = read_labelled(g, "prompt", "completion", "gpt4_label")
+            row["xstest_gpt4_judge"] = validation_report(truth, pred).to_dict()
+        try:
+            _, _, a1 = read_labelled(f, "prompt", "completion", "annotation_1")
+            _, _, a2 = read_labelled(f, "prompt", "completion", "annotation_2")
+            row["annotator_1_vs_2"] = validation_report(a1, a2).to_dict()
+        except SafetylabError:
+            pass
+        out[model] = row
+    return out
 
 
 def main() -> None:
@@ -111,6 +142,7 @@ def main() -> None:
                 and ref["macro_f1"] > sm["macro_f1"],
             }
     judge_versions = {n: f"{j.name}@{j.version}" for n, j in judges.items()}
+    refs = references(data, present)
     out = {
         "judges": judge_versions,
         "data": str(data),
@@ -122,6 +154,7 @@ def main() -> None:
         "per_model": results,
         "all_models_pooled": all_models,
         "goal_met": goals,
+        "references": refs,
         "timing": timing,
         "machine": {
             "cpus": os.cpu_count(),
@@ -134,6 +167,7 @@ def main() -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "judge_validate.json").write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     md = markdown({**results, "all (pooled)": all_models}, goals, timing, out["machine"])
+    md += "\n" + reference_markdown(results, refs)
     (out_dir / "judge_validate.md").write_text(md, encoding="utf-8")
     print(md)
 
@@ -215,6 +249,27 @@ def markdown(results: dict, goals: dict, timing: dict, machine: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def reference_markdown(results: dict, refs: dict) -> str:
+    def cell(r: dict | None) -> str:
+        return f"{r['accuracy']:.3f} / {r['macro_f1']:.3f}" if r else "-"
+
+    lines = [
+        "For scale (accuracy / macro-F1 against the same final labels): XSTest's own GPT-4",
+        "classifier (their automated labels, v2 files only), and the two human annotators",
+        "scored against each other (annotator 2 as the prediction of annotator 1).",
+        "",
+        "| model | refusal | XSTest's GPT-4 classifier | annotator 1 vs 2 |",
+        "|---|---:|---:|---:|",
+    ]
+    for model, res in results.items():
+        ref = refs.get(model, {})
+        lines.append(
+            f"| {model} | {cell(res.get('refusal'))} | {cell(ref.get('xstest_gpt4_judge'))} "
+            f"| {cell(ref.get('annotator_1_vs_2'))} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
