@@ -279,3 +279,21 @@ def test_cache_room_grows_when_answers_outrun_it(tokenizer, monkeypatch):
         ours = _greedy.greedy_decode(model, enc, pad, 12, [])
     assert ours == _generate_ref(model, enc, pad, 12, [])
     assert all(len(r) == 12 for r in ours)
+
+
+def test_generate_path_sampling_beams_and_greedy(tokenizer):
+    """Sampling and beam search go through model.generate: seeded sampling repeats itself,
+    and model.generate's greedy answers equal our loop's."""
+    model = _varied_tiny_llama(tokenizer)
+    texts = [p.text for p in PROMPTS]
+    be = HFBackend(model, tokenizer, "fp", batch_size=4)
+    dec = {"max_new_tokens": 6, "bf16": "off"}
+    ours = be.generate(texts, dec)
+    plain = HFBackend(model, tokenizer, "fp", batch_size=4, prune_finished=False)
+    assert plain.generate(texts, dec) == ours
+    sample = {**dec, "do_sample": True, "temperature": 1.5, "seed": 7}
+    first = be.generate(texts, sample)
+    assert be.generate(texts, sample) == first
+    assert be.generate(texts, {**sample, "seed": 8}) != first
+    beams = be.generate(texts, {**dec, "num_beams": 2})
+    assert len(beams) == len(texts) and all(0 < n <= 6 for _, n in beams)

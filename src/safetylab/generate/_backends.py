@@ -88,20 +88,12 @@ class HFBackend:
             gen_kwargs["num_beams"] = int(decoding["num_beams"])
         bf16 = use_bf16(decoding.get("bf16", "auto"), device.type)
         eos_ids = sorted(set(gen_kwargs["eos_token_id"]))
-        # greedy: our own loop, which drops finished rows from the batch (same tokens as
-        # model.generate, less work when answers end at different lengths)
+        # greedy: our own loop (generate/_greedy.py: same tokens as model.generate, less work)
         greedy_loop = (
             self.prune_finished and not gen_kwargs["do_sample"] and "num_beams" not in gen_kwargs
         )
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
-            width = max(len(encoded[i]) for i in idx)
-            ids = torch.full((len(idx), width), pad, dtype=torch.long)
-            mask = torch.zeros((len(idx), width), dtype=torch.long)
-            for row, i in enumerate(idx):
-                seq = encoded[i]
-                ids[row, width - len(seq) :] = torch.tensor(seq)
-                mask[row, width - len(seq) :] = 1
             with (
                 torch.inference_mode(),
                 torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16),
@@ -111,10 +103,7 @@ class HFBackend:
                         self.model, [encoded[i] for i in idx], pad, max_new, eos_ids
                     )
                 else:
-                    out = self.model.generate(
-                        input_ids=ids.to(device), attention_mask=mask.to(device), **gen_kwargs
-                    )
-                    new = out[:, width:].tolist()
+                    new = self._generate(model_inputs(encoded, idx, pad), gen_kwargs, device)
             batch_answers = []
             for row, i in enumerate(idx):
                 toks = new[row]
@@ -130,6 +119,29 @@ class HFBackend:
             if on_batch is not None:
                 on_batch(idx, batch_answers)
         return [r for r in results if r is not None]
+
+    def _generate(
+        self, inputs: tuple[Any, Any], gen_kwargs: dict[str, Any], device: Any
+    ) -> list[list[int]]:
+        """Sampling and beam search: ``model.generate`` on one left-padded batch."""
+        ids, mask = inputs
+        out = self.model.generate(
+            input_ids=ids.to(device), attention_mask=mask.to(device), **gen_kwargs
+        )
+        return out[:, ids.shape[1] :].tolist()
+
+
+def model_inputs(encoded: list[list[int]], idx: list[int], pad: int) -> tuple[Any, Any]:
+    """The prompts ``idx`` as one left-padded batch: input ids and attention mask."""
+    import torch
+
+    width = max(len(encoded[i]) for i in idx)
+    ids = torch.full((len(idx), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(idx), width), dtype=torch.long)
+    for row, i in enumerate(idx):
+        ids[row, width - len(encoded[i]) :] = torch.tensor(encoded[i])
+        mask[row, width - len(encoded[i]) :] = 1
+    return ids, mask
 
 
 REFUSAL_WORDS = ("bomb", "weapon", "kill", "steal", "hack", "poison")
