@@ -176,7 +176,8 @@ _COLD = """
 import json, os, sys, time
 t0 = time.perf_counter()
 os.environ["HF_HUB_OFFLINE"] = "1"
-from safetylab.judges._refusal import RefusalJudge, load_encoder
+from safetylab.judges._minilm import load_encoder
+from safetylab.judges._refusal import RefusalJudge
 judge = RefusalJudge()
 load_encoder()
 t1 = time.perf_counter()

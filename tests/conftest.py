@@ -102,10 +102,10 @@ def reward_dir(tmp_path_factory, tokenizer) -> Path:
 
 def sentence_transformer(max_tokens: int):
     """all-MiniLM-L6-v2 through sentence-transformers: the reference the plain-torch encoder
-    (safetylab.judges._refusal.MiniLM) is checked against."""
+    (safetylab.judges._minilm.MiniLM) is checked against."""
     from sentence_transformers import SentenceTransformer
 
-    from safetylab.judges._refusal import embedder_folder
+    from safetylab.judges._minilm import embedder_folder
 
     model = SentenceTransformer(str(embedder_folder()), device="cpu")
     model.max_seq_length = max_tokens

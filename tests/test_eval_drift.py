@@ -250,7 +250,7 @@ def test_base_equal_to_the_model_without_adapter_is_exit_2(tmp_path, capsys):
 
 
 def test_similarity_reads_whole_answers_and_leaves_the_refusal_judges_encoder_alone():
-    from safetylab.judges._refusal import SEQ_TOKENS, encode
+    from safetylab.judges._minilm import SEQ_TOKENS, encode
 
     recipe = "Mix flour, water, salt and yeast, knead the dough, let it rise, then bake it."
     same = similarities([recipe], [recipe])

@@ -12,16 +12,15 @@ import pytest
 
 from safetylab.cli.main import main
 from safetylab.errors import SafetylabError
+from safetylab.judges._minilm import SEQ_TOKENS, encode
 from safetylab.judges._refusal import (
     CUE_NAMES,
     FEATURE_NAMES,
     MAX_CHARS,
-    SEQ_TOKENS,
     WEIGHTS_DIR,
     RefusalJudge,
     RefusalModel,
     cues,
-    encode,
     opening,
     sentences,
     train_and_save,
