@@ -289,7 +289,7 @@ def test_generate_path_sampling_beams_and_greedy(tokenizer):
     be = HFBackend(model, tokenizer, "fp", batch_size=4)
     dec = {"max_new_tokens": 6, "bf16": "off"}
     ours = be.generate(texts, dec)
-    plain = HFBackend(model, tokenizer, "fp", batch_size=4, prune_finished=False)
+    plain = HFBackend(model, tokenizer, "fp", batch_size=4, greedy_loop=False)
     assert plain.generate(texts, dec) == ours
     sample = {**dec, "do_sample": True, "temperature": 1.5, "seed": 7}
     first = be.generate(texts, sample)

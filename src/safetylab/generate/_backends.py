@@ -39,14 +39,16 @@ class HFBackend:
         tokenizer: Any,
         fingerprint: str,
         batch_size: int = 64,
-        prune_finished: bool = True,
+        greedy_loop: bool = True,
         adapter: str | None = None,
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.fingerprint = fingerprint
         self.batch_size = batch_size
-        self.prune_finished = prune_finished  #: greedy through greedy_decode (else generate)
+        #: greedy decoding through safetylab's loop (generate/_greedy.py: the same tokens as
+        #: model.generate, less work); False sends greedy decoding to model.generate too
+        self.greedy_loop = greedy_loop
         #: LoRA adapter to switch to before generating (several adapters share one model:
         #: ``safetylab.models.load_adapters``); None leaves the model as it is
         self.adapter = adapter
@@ -89,8 +91,8 @@ class HFBackend:
         bf16 = use_bf16(decoding.get("bf16", "auto"), device.type)
         eos_ids = sorted(set(gen_kwargs["eos_token_id"]))
         # greedy: our own loop (generate/_greedy.py: same tokens as model.generate, less work)
-        greedy_loop = (
-            self.prune_finished and not gen_kwargs["do_sample"] and "num_beams" not in gen_kwargs
+        use_loop = (
+            self.greedy_loop and not gen_kwargs["do_sample"] and "num_beams" not in gen_kwargs
         )
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
@@ -98,7 +100,7 @@ class HFBackend:
                 torch.inference_mode(),
                 torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16),
             ):
-                if greedy_loop:
+                if use_loop:
                     new = greedy_decode(
                         self.model, [encoded[i] for i in idx], pad, max_new, eos_ids
                     )
