@@ -132,20 +132,20 @@ def test_greedy_loop_drops_finished_rows_and_matches_generate(tokenizer, fast):
     import torch
 
     from safetylab.chat import prompt_ids
-    from safetylab.generate._greedy import greedy_decode
+    from safetylab.generate._decode import decode
 
     model = _varied_tiny_llama(tokenizer)
     enc = [prompt_ids(tokenizer, p.text) for p in PROMPTS]
     pad = tokenizer.pad_token_id
     with torch.inference_mode():
-        free = greedy_decode(model, enc, pad, 10, [], fast=fast)
+        free = decode(model, enc, pad, 10, [], fast=fast)
         # end tokens: the 3rd token of row 0 and the 6th of row 1: rows stop at different steps
         stops = sorted({free[0][2], free[1][5]})
         seen: list[int] = []  # rows entering the decoder, per decoding step
         hook = model.model.embed_tokens.register_forward_hook(
             lambda mod, args, out: seen.append(args[0].shape[0]) if args[0].shape[1] == 1 else None
         )
-        ours = greedy_decode(model, enc, pad, 10, stops, fast=fast)
+        ours = decode(model, enc, pad, 10, stops, fast=fast)
         hook.remove()
     assert ours == _generate_ref(model, enc, pad, 10, stops)
     assert seen[0] == len(enc) and seen[-1] < len(enc)  # the batch shrank
@@ -156,7 +156,7 @@ def test_greedy_loop_drops_finished_rows_and_matches_generate(tokenizer, fast):
 
 
 def test_prefill_groups_minimise_padding_plus_call_cost():
-    from safetylab.generate._greedy import prefill_groups
+    from safetylab.generate._decode import prefill_groups
 
     lengths = [2, 10, 2, 2, 10, 2]
     assert prefill_groups(lengths, call_cost=4) == [[1, 4], [0, 2, 3, 5]]  # 24 + 12 < 64
@@ -169,7 +169,7 @@ def test_shared_prefix_runs_once_and_groups_skip_padding(tokenizer):
     the answers are still model.generate's, token for token."""
     import torch
 
-    from safetylab.generate._greedy import greedy_decode, prefill_groups, shared_prefix
+    from safetylab.generate._decode import decode, prefill_groups, shared_prefix
 
     model = _varied_tiny_llama(tokenizer)
     words = tokenizer("a shared system turn that every prompt starts with")["input_ids"]
@@ -181,7 +181,7 @@ def test_shared_prefix_runs_once_and_groups_skip_padding(tokenizer):
         lambda mod, args, out: seen.append(args[0].numel())
     )
     with torch.inference_mode():
-        ours = greedy_decode(model, enc, pad, 5, [])
+        ours = decode(model, enc, pad, 5, [])
     hook.remove()
     assert ours == _generate_ref(model, enc, pad, 5, [])
     assert ours == [_generate_ref(model, [e], pad, 5, [])[0] for e in enc]
@@ -200,7 +200,7 @@ def test_greedy_loop_matches_generate_on_other_architectures(arch):
     import torch
     import transformers as T
 
-    from safetylab.generate._greedy import full_attention, greedy_decode
+    from safetylab.generate._decode import decode, full_attention
 
     small = {"vocab_size": 300, "num_attention_heads": 4}
     cfg = {
@@ -232,7 +232,7 @@ def test_greedy_loop_matches_generate_on_other_architectures(arch):
     assert full_attention(model.config) == (arch != "gemma2")
     prompts = [[5, 6, 7, 8, 9, 10] + t for t in ([11, 12, 13, 14, 15], [16], [17, 18] * 4)]
     with torch.inference_mode():
-        ours = greedy_decode(model, prompts, 0, 8, [])
+        ours = decode(model, prompts, 0, 8, [])
     assert ours == _generate_ref(model, prompts, 0, 8, [])
     assert ours == [_generate_ref(model, [p], 0, 8, [])[0] for p in prompts]
 
@@ -243,13 +243,13 @@ def test_greedy_loop_with_lora_adapter_matches_peft_generate(tokenizer):
     from peft import LoraConfig, get_peft_model
 
     from safetylab.chat import prompt_ids
-    from safetylab.generate._greedy import greedy_decode
+    from safetylab.generate._decode import decode
 
     base = _varied_tiny_llama(tokenizer)
     plain = [prompt_ids(tokenizer, p.text) for p in PROMPTS]
     pad = tokenizer.pad_token_id
     with torch.inference_mode():
-        before = greedy_decode(base, plain, pad, 6, [])
+        before = decode(base, plain, pad, 6, [])
     model = get_peft_model(base, LoraConfig(r=4, target_modules=["q_proj", "v_proj"]))
     gen = torch.Generator().manual_seed(1)
     with torch.no_grad():  # LoRA B starts at zero (a no-op adapter); make it change the answers
@@ -257,9 +257,9 @@ def test_greedy_loop_with_lora_adapter_matches_peft_generate(tokenizer):
             if "lora_B" in name:
                 w.copy_(torch.randn(w.shape, generator=gen))
     with torch.inference_mode():
-        on = greedy_decode(model, plain, pad, 6, [])
+        on = decode(model, plain, pad, 6, [])
         with model.disable_adapter():
-            off = greedy_decode(model, plain, pad, 6, [])
+            off = decode(model, plain, pad, 6, [])
     assert on == _generate_ref(model, plain, pad, 6, [])
     assert off == before and on != before
 
@@ -269,31 +269,107 @@ def test_cache_room_grows_when_answers_outrun_it(tokenizer, monkeypatch):
     import torch
 
     from safetylab.chat import prompt_ids
-    from safetylab.generate import _greedy
+    from safetylab.generate import _decode
 
     model = _varied_tiny_llama(tokenizer)
     enc = [prompt_ids(tokenizer, p.text) for p in PROMPTS]
     pad = tokenizer.pad_token_id
-    monkeypatch.setattr(_greedy, "ROOM", 1)  # room for 1 answer token: must grow for the 2nd
+    monkeypatch.setattr(_decode, "ROOM", 1)  # room for 1 answer token: must grow for the 2nd
     with torch.inference_mode():
-        ours = _greedy.greedy_decode(model, enc, pad, 12, [])
+        ours = _decode.decode(model, enc, pad, 12, [])
     assert ours == _generate_ref(model, enc, pad, 12, [])
     assert all(len(r) == 12 for r in ours)
 
 
 def test_generate_path_sampling_beams_and_greedy(tokenizer):
-    """Sampling and beam search go through model.generate: seeded sampling repeats itself,
-    and model.generate's greedy answers equal our loop's."""
+    """own_loop=False and beam search go through model.generate: seeded sampling repeats
+    itself, and model.generate's greedy answers equal our loop's."""
     model = _varied_tiny_llama(tokenizer)
     texts = [p.text for p in PROMPTS]
     be = HFBackend(model, tokenizer, "fp", batch_size=4)
     dec = {"max_new_tokens": 6, "bf16": "off"}
     ours = be.generate(texts, dec)
-    plain = HFBackend(model, tokenizer, "fp", batch_size=4, greedy_loop=False)
+    plain = HFBackend(model, tokenizer, "fp", batch_size=4, own_loop=False)
     assert plain.generate(texts, dec) == ours
     sample = {**dec, "do_sample": True, "temperature": 1.5, "seed": 7}
-    first = be.generate(texts, sample)
-    assert be.generate(texts, sample) == first
-    assert be.generate(texts, {**sample, "seed": 8}) != first
+    first = plain.generate(texts, sample)
+    assert plain.generate(texts, sample) == first
+    assert plain.generate(texts, {**sample, "seed": 8}) != first
     beams = be.generate(texts, {**dec, "num_beams": 2})
     assert len(beams) == len(texts) and all(0 < n <= 6 for _, n in beams)
+
+
+def test_seeded_sampling_depends_on_the_prompt_alone(tokenizer):
+    """A seeded prompt samples the same answer in any batch size and order (model.generate
+    would not: its draws are shared by the batch); another seed changes answers; top_k=1 and
+    a tiny top_p give the greedy answer."""
+    model = _varied_tiny_llama(tokenizer)
+    texts = [p.text for p in PROMPTS]
+    dec = {"max_new_tokens": 8, "bf16": "off", "do_sample": True, "temperature": 1.3, "seed": 3}
+    batched = HFBackend(model, tokenizer, "fp", batch_size=6).generate(texts, dec)
+    alone = [HFBackend(model, tokenizer, "fp", batch_size=1).generate([t], dec)[0] for t in texts]
+    assert batched == alone
+    backwards = HFBackend(model, tokenizer, "fp", batch_size=4).generate(texts[::-1], dec)
+    assert backwards[::-1] == batched
+    other = HFBackend(model, tokenizer, "fp", batch_size=6).generate(texts, {**dec, "seed": 4})
+    assert sum(a != b for a, b in zip(other, batched, strict=True)) >= 4
+    greedy = HFBackend(model, tokenizer, "fp").generate(texts, {"max_new_tokens": 8})
+    assert len({a for a, _ in greedy}) > 1 and batched != greedy
+    be = HFBackend(model, tokenizer, "fp")
+    assert be.generate(texts, {**dec, "top_k": 1}) == greedy
+    assert be.generate(texts, {**dec, "top_k": 0, "top_p": 1e-6}) == greedy
+
+
+def test_sampled_rows_that_end_early_leave_without_moving_other_rows_draws(tokenizer):
+    """Every row's answer with end tokens equals its answer without them, cut at the first
+    end token: rows leaving the batch do not change which draws the others get."""
+    import torch
+
+    from safetylab.chat import prompt_ids
+    from safetylab.generate._decode import Sampling, decode
+
+    model = _varied_tiny_llama(tokenizer)
+    enc = [prompt_ids(tokenizer, p.text) for p in PROMPTS]
+    pad = tokenizer.pad_token_id
+    how = Sampling(seed=11, temperature=1.2)
+    with torch.inference_mode():
+        free = decode(model, enc, pad, 10, [], sampling=how)
+        # end tokens that end rows at different steps
+        stops = sorted({free[0][2], free[3][5], free[5][7]})
+        ours = decode(model, enc, pad, 10, stops, sampling=how)
+    cut = [r[: next((j + 1 for j, t in enumerate(r) if t in stops), len(r))] for r in free]
+    assert ours == cut
+    assert len({len(r) for r in ours}) >= 2  # rows really ended at different steps
+
+
+def test_sampling_draws_follow_the_warped_distribution():
+    """pick() draws from softmax(logits / temperature) after top-k and top-p (counted)."""
+    import torch
+
+    from safetylab.generate._decode import Sampling
+
+    logits = torch.tensor([[2.0, 1.0, 0.0, -1.0, -8.0]]).repeat(4000, 1)
+    gens = [torch.Generator().manual_seed(i) for i in range(4000)]
+    how = Sampling(seed=0, temperature=2.0, top_k=4)
+    counts = torch.bincount(how.pick(logits, gens), minlength=5).tolist()
+    expected = torch.softmax(torch.tensor([2.0, 1.0, 0.0, -1.0]) / 2.0, -1) * 4000
+    assert counts[4] == 0  # outside the top 4
+    assert all(abs(c - e) < 120 for c, e in zip(counts[:4], expected.tolist(), strict=True))
+    top_p = Sampling(seed=0, top_k=0, top_p=0.7).pick(logits, gens)
+    assert set(top_p.tolist()) == {0, 1}  # p = 0.64, 0.24: the smallest set reaching 0.7
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"temperature": 0.0}, "temperature must be > 0"),
+        ({"top_p": 0.0}, "top_p must be in (0, 1]"),
+        ({"top_k": -1}, "top_k must be >= 0"),
+    ],
+)
+def test_bad_sampling_settings_get_one_line_errors(tiny_model, tokenizer, settings, message):
+    from safetylab.errors import SafetylabError
+
+    be = HFBackend(tiny_model, tokenizer, "fp")
+    with pytest.raises(SafetylabError, match=message.replace("(", r"\(").replace("]", r"\]")):
+        be.generate(["Hi"], {"max_new_tokens": 2, "do_sample": True, "seed": 1, **settings})

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from safetylab.chat import end_of_turn_id, prompt_ids
-from safetylab.generate._greedy import greedy_decode
+from safetylab.generate._decode import Sampling, decode
 from safetylab.registry import backends
 from safetylab.train._fast import use_bf16
 
@@ -39,16 +39,17 @@ class HFBackend:
         tokenizer: Any,
         fingerprint: str,
         batch_size: int = 64,
-        greedy_loop: bool = True,
+        own_loop: bool = True,
         adapter: str | None = None,
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.fingerprint = fingerprint
         self.batch_size = batch_size
-        #: greedy decoding through safetylab's loop (generate/_greedy.py: the same tokens as
-        #: model.generate, less work); False sends greedy decoding to model.generate too
-        self.greedy_loop = greedy_loop
+        #: greedy and sampled decoding through safetylab's loop (generate/_decode.py: greedy
+        #: gives model.generate's tokens with less work; a seeded prompt samples the same answer
+        #: in any batch); False sends them to model.generate. Beam search always goes there.
+        self.own_loop = own_loop
         #: LoRA adapter to switch to before generating (several adapters share one model:
         #: ``safetylab.models.load_adapters``); None leaves the model as it is
         self.adapter = adapter
@@ -80,6 +81,7 @@ class HFBackend:
         if gen_kwargs["do_sample"]:
             gen_kwargs["temperature"] = float(decoding.get("temperature", 1.0))
             gen_kwargs["top_p"] = float(decoding.get("top_p", 1.0))
+            gen_kwargs["top_k"] = int(decoding.get("top_k", 50))  # generate's default
             if "seed" in decoding:
                 torch.manual_seed(int(decoding["seed"]))
         else:
@@ -90,10 +92,14 @@ class HFBackend:
             gen_kwargs["num_beams"] = int(decoding["num_beams"])
         bf16 = use_bf16(decoding.get("bf16", "auto"), device.type)
         eos_ids = sorted(set(gen_kwargs["eos_token_id"]))
-        # greedy: our own loop (generate/_greedy.py: same tokens as model.generate, less work)
-        use_loop = (
-            self.greedy_loop and not gen_kwargs["do_sample"] and "num_beams" not in gen_kwargs
-        )
+        use_loop = self.own_loop and "num_beams" not in gen_kwargs
+        sampling = None
+        if use_loop and gen_kwargs["do_sample"]:
+            # unseeded: a seed from torch's global generator (torch.manual_seed still rules)
+            seed = decoding.get("seed", torch.randint(2**62, ()).item())
+            sampling = Sampling(
+                int(seed), gen_kwargs["temperature"], gen_kwargs["top_k"], gen_kwargs["top_p"]
+            )
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
             with (
@@ -101,9 +107,10 @@ class HFBackend:
                 torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16),
             ):
                 if use_loop:
-                    new = greedy_decode(
-                        self.model, [encoded[i] for i in idx], pad, max_new, eos_ids
-                    )
+                    new = decode(
+                        self.model, [encoded[i] for i in idx], pad, max_new, eos_ids,
+                        sampling=sampling,
+                    )  # fmt: skip
                 else:
                     new = self._generate(model_inputs(encoded, idx, pad), gen_kwargs, device)
             batch_answers = []
@@ -125,7 +132,8 @@ class HFBackend:
     def _generate(
         self, inputs: tuple[Any, Any], gen_kwargs: dict[str, Any], device: Any
     ) -> list[list[int]]:
-        """Sampling and beam search: ``model.generate`` on one left-padded batch."""
+        """Beam search (and anything with ``own_loop=False``): ``model.generate`` on one
+        left-padded batch."""
         ids, mask = inputs
         out = self.model.generate(
             input_ids=ids.to(device), attention_mask=mask.to(device), **gen_kwargs

@@ -1,7 +1,7 @@
-"""Batched greedy decoding for the ``hf`` backend.
+"""Batched greedy and sampled decoding for the ``hf`` backend.
 
-Gives the same tokens as ``model.generate(do_sample=False)`` on a left-padded batch, with less
-work on CPU (each measured with ``safetylab bench generate``; see README):
+Greedy decoding gives the same tokens as ``model.generate(do_sample=False)`` on a left-padded
+batch, with less work on CPU (each measured with ``safetylab bench generate``; see README):
 
 - the prompt prefix every row shares (the chat template's system turn) is run once, not once
   per row, and its keys/values are copied to every row;
@@ -18,14 +18,24 @@ real tokens only, so every row sees exactly the positions and keys it would see 
 The first three need a cache whose layers hold every position (full attention); models with
 sliding-window or recurrent layers take the plain path (one left-padded group, the model's
 own cache).
+
+Sampling (``Sampling``) runs in the same loop. Each prompt draws from its own random generator,
+seeded by the run's seed and the prompt's tokens, so a seeded prompt gets the same answer in any
+batch, in any order, alone, or after a resume (``model.generate`` draws for the whole batch from
+one generator, so an answer there depends on which prompts shared its batch). Temperature,
+top-k and top-p are transformers' own logits warpers, applied in ``generate``'s order.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 import os
+from dataclasses import dataclass
 from typing import Any
+
+from safetylab.errors import SafetylabError
 
 #: fixed cost of one prefill call, in prompt tokens, when choosing the groups
 GROUP_CALL_COST = 32
@@ -134,15 +144,69 @@ def _logits(head: Any, hidden: Any) -> Any:
     return head(hidden)
 
 
-def greedy_decode(
+@dataclass(frozen=True)
+class Sampling:
+    """Settings of sampled decoding (defaults as transformers' ``generate``: top-k 50)."""
+
+    seed: int
+    temperature: float = 1.0
+    top_k: int = 50
+    top_p: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not self.temperature > 0:
+            raise SafetylabError(
+                f"temperature must be > 0 when sampling (got {self.temperature}); "
+                "for the likeliest tokens use do_sample: false"
+            )
+        if not 0 < self.top_p <= 1:
+            raise SafetylabError(f"top_p must be in (0, 1] (got {self.top_p})")
+        if self.top_k < 0:
+            raise SafetylabError(f"top_k must be >= 0, 0 for no limit (got {self.top_k})")
+
+    def row_seed(self, prompt: list[int]) -> int:
+        """The seed of one prompt's generator: a hash of the run's seed and its tokens."""
+        text = f"{self.seed}:" + ",".join(map(str, prompt))
+        return int(hashlib.sha256(text.encode()).hexdigest()[:15], 16)
+
+    def warp(self, logits: Any) -> Any:
+        """Logits after temperature, top-k and top-p (transformers' warpers, in its order)."""
+        from transformers.generation.logits_process import (
+            TemperatureLogitsWarper,
+            TopKLogitsWarper,
+            TopPLogitsWarper,
+        )
+
+        scores = logits.float()
+        if self.temperature != 1.0:
+            scores = TemperatureLogitsWarper(self.temperature)(None, scores)
+        if self.top_k:
+            scores = TopKLogitsWarper(self.top_k)(None, scores)
+        if self.top_p < 1.0:
+            scores = TopPLogitsWarper(self.top_p)(None, scores)
+        return scores
+
+    def pick(self, logits: Any, generators: list[Any]) -> Any:
+        """One token per row, row ``r`` drawn with ``generators[r]``."""
+        import torch
+
+        probs = torch.softmax(self.warp(logits), dim=-1)
+        return torch.cat(
+            [torch.multinomial(pr, 1, generator=g) for pr, g in zip(probs, generators, strict=True)]
+        )
+
+
+def decode(
     model: Any,
     prompts: list[list[int]],
     pad_id: int,
     max_new: int,
     eos_ids: list[int],
     fast: bool = True,
+    sampling: Sampling | None = None,
 ) -> list[list[int]]:
-    """Greedy continuations of token-id prompts, up to and including each row's end token.
+    """Continuations of token-id prompts, up to and including each row's end token: greedy, or
+    drawn with ``sampling`` (each prompt with its own seeded generator).
 
     ``fast=False`` (and any model without full attention everywhere) runs the plain path: one
     left-padded batch through the model's own cache.
@@ -226,8 +290,16 @@ def greedy_decode(
     logits = _logits(head, torch.cat(hidden))
     eos = torch.tensor(eos_ids, device=device)
     done = torch.zeros(rows, dtype=torch.bool, device=device)  # per batch row: answer ended
+    gens = (
+        [torch.Generator(device).manual_seed(sampling.row_seed(x)) for x in prompts]
+        if sampling is not None
+        else []
+    )
     for step in range(max_new):
-        nxt = logits.argmax(-1)
+        if sampling is None:
+            nxt = logits.argmax(-1)
+        else:
+            nxt = sampling.pick(logits, [gens[i] for i in alive.tolist()])
         for r, t, d in zip(alive.tolist(), nxt.tolist(), done.tolist(), strict=True):
             if not d:
                 out[r].append(t)
