@@ -173,7 +173,9 @@ def test_decoding_maps_to_openai_fields_and_fingerprint_names_endpoint_and_model
             ["hi"],
             {"max_new_tokens": 5, "do_sample": True, "temperature": 0.7, "top_p": 0.9, "seed": 3},
         )
-    greedy, sampled = (r["body"] for r in srv.requests)
+        be.generate(["hi"], {"max_new_tokens": 5, "do_sample": True, "seed": 3, "top_k": 20})
+    greedy, sampled, top_k = (r["body"] for r in srv.requests)
+    assert "top_k" not in sampled and top_k["top_k"] == 20  # only when asked (not OpenAI's API)
     assert srv.requests[0]["path"] == "/v1/chat/completions"
     assert greedy == {
         "model": "test-model",

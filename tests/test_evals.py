@@ -153,3 +153,35 @@ def test_keyword_reliance_is_a_paired_difference_with_an_interval(tmp_path):
     assert kr["n"] == swapped["n"] == with_kw["n"] == len(children) > 0
     assert kr["value"] == pytest.approx(with_kw["value"] - swapped["value"])
     assert kr["ci_low"] <= kr["value"] <= kr["ci_high"]  # finite: nan would fail both
+
+
+def test_sampled_eval_records_its_settings_and_is_another_run_than_greedy(tmp_path, capsys):
+    out = _eval(tmp_path, "s", ["--temperature", "0.7", "--top-p", "0.9", "--top-k", "20"])
+    gens = [json.loads(x) for x in (out / "generations.jsonl").read_text().splitlines()]
+    sampled = {"max_new_tokens": 64, "do_sample": True, "temperature": 0.7, "top_p": 0.9,
+               "top_k": 20, "seed": 0}  # fmt: skip
+    assert gens and all(g["decoding"] == sampled for g in gens)
+    cfg = (out / "config.resolved.yaml").read_text()
+    assert "temperature: 0.7" in cfg and "top_k: 20" in cfg
+    greedy = _eval(tmp_path, "g")
+    assert "temperature" not in (greedy / "config.resolved.yaml").read_text()
+    first = json.loads((greedy / "generations.jsonl").read_text().splitlines()[0])
+    assert first["decoding"] == {"max_new_tokens": 64, "do_sample": False}
+    capsys.readouterr()
+    assert main(["eval", "--backend", "mock", "--n", "6", "--out", str(out)]) == 2  # greedy here
+    assert "made by another config" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--temperature", "-1"], "--temperature must be >= 0"),
+        (["--temperature", "1", "--top-p", "0"], "--top-p must be in (0, 1]"),
+        (["--temperature", "1", "--top-k", "-5"], "--top-k must be >= 0"),
+    ],
+)
+def test_bad_sampling_flags_are_one_line_errors(tmp_path, capsys, flags, message):
+    code = main(["eval", "--backend", "mock", "--n", "2", "--out", str(tmp_path / "x"), *flags])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x" / "generations.jsonl").exists()

@@ -36,6 +36,16 @@ def add_parser(sub: Any) -> None:
         "--mc", type=int, default=0, help="multiple-choice capability questions (helpful)"
     )
     p.add_argument("--max-new-tokens", type=int, default=64)
+    p.add_argument(
+        "--temperature",
+        type=float,
+        default=0.0,
+        help="0 = greedy (default); > 0 samples, seeded with --seed (same answers on a rerun)",
+    )
+    p.add_argument("--top-p", type=float, default=1.0, help="sampling: nucleus mass kept")
+    p.add_argument(
+        "--top-k", type=int, default=None, help="sampling: candidates kept (hf default 50; 0 = all)"
+    )
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument(
         "--backend", default="hf", help="hf, openai (an OpenAI-compatible endpoint) or mock"
@@ -109,6 +119,9 @@ def run(args: argparse.Namespace) -> int:
         attacks=_csv(args.attacks),
         mc=args.mc,
         max_new_tokens=args.max_new_tokens,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        top_k=args.top_k,
         batch_size=args.batch_size,
         backend=args.backend,
         seed=args.seed,

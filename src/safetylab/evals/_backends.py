@@ -44,6 +44,12 @@ def openai_backend(cfg: EvalConfig, model: str) -> OpenAIBackend:
 def check_options(cfg: EvalConfig) -> None:
     """Options that cannot work together fail before anything is loaded or generated."""
     local = cfg.backend == "hf"
+    if cfg.temperature < 0:
+        raise SafetylabError(f"--temperature must be >= 0, 0 for greedy (got {cfg.temperature})")
+    if cfg.temperature and not 0 < cfg.top_p <= 1:
+        raise SafetylabError(f"--top-p must be in (0, 1] (got {cfg.top_p})")
+    if cfg.temperature and cfg.top_k is not None and cfg.top_k < 0:
+        raise SafetylabError(f"--top-k must be >= 0, 0 for no limit (got {cfg.top_k})")
     if cfg.base_url and cfg.backend != "openai":
         raise SafetylabError(f"--base-url is for --backend openai (got --backend {cfg.backend})")
     if cfg.backend == "openai":

@@ -54,7 +54,10 @@ class EvalConfig:
     )  #: transforms applied to harm and overrefusal prompts
     keyword_check: bool = True  #: also run overrefusal prompts with sensitive words swapped out
     mc: int = 0  #: multiple-choice capability questions (helpful suite); 0 = skip
-    max_new_tokens: int = 64  #: answer length limit (greedy)
+    max_new_tokens: int = 64  #: answer length limit
+    temperature: float = 0.0  #: 0 = greedy; > 0 samples, seeded with ``seed`` (so cacheable)
+    top_p: float = 1.0  #: sampling: nucleus mass kept
+    top_k: int | None = None  #: sampling: candidates kept; None = the backend's default (hf: 50)
     batch_size: int = 64  #: prompts per generation batch
     backend: str = "hf"  #: generation backend: hf, openai (with base_url) or mock
     seed: int = 0  #: transform seeds and bootstrap
@@ -85,6 +88,20 @@ RESUMABLE_OPTIONS = (
     "lm_eval_limit",
     "lm_eval_include",
 )
+
+
+#: Sampling settings: recorded in config.resolved.yaml only when the run samples
+SAMPLING_OPTIONS = ("temperature", "top_p", "top_k")
+
+
+def decoding(cfg: EvalConfig) -> dict[str, Any]:
+    """The decoding settings of an eval run: greedy, or sampled with the run's seed."""
+    dec: dict[str, Any] = {"max_new_tokens": cfg.max_new_tokens, "do_sample": False}
+    if cfg.temperature:
+        dec.update(do_sample=True, temperature=cfg.temperature, top_p=cfg.top_p, seed=cfg.seed)
+        if cfg.top_k is not None:
+            dec["top_k"] = cfg.top_k
+    return dec
 
 
 def build_prompts(cfg: EvalConfig) -> list[Prompt]:
@@ -208,7 +225,11 @@ def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[M
     # base_url only matters (and is only recorded) for the openai backend: older run
     # directories without the key stay resumable.
     ignore = RESUMABLE_OPTIONS + (("base_url",) if cfg.base_url is None else ())
-    run = RunDir(out, asdict(cfg), force=force, ignore=ignore)
+    conf = asdict(cfg)
+    if not cfg.temperature:  # greedy runs record no sampling keys: older run dirs stay resumable
+        for k in SAMPLING_OPTIONS:
+            conf.pop(k)
+    run = RunDir(out, conf, force=force, ignore=ignore)
     prompts = build_prompts(cfg)
     run.log("prompts.jsonl").append(p.to_dict() for p in prompts)
     backend, lm = main_backend(cfg)
@@ -217,7 +238,7 @@ def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[M
     cache = GenerationCache(cache_dir() / "generations.sqlite")
     from tqdm.auto import tqdm
 
-    dec = {"max_new_tokens": cfg.max_new_tokens, "do_sample": False}
+    dec = decoding(cfg)
     helpful = [p for p in prompts if p.suite == "helpful" and not p.transform]
     try:
         with tqdm(total=len(prompts), desc=f"generate {name}", unit="prompt") as bar:

@@ -142,6 +142,8 @@ class OpenAIBackend:
         if decoding.get("do_sample", False):
             body["temperature"] = float(decoding.get("temperature", 1.0))
             body["top_p"] = float(decoding.get("top_p", 1.0))
+            if "top_k" in decoding:  # not OpenAI's API; vLLM and llama.cpp servers take it
+                body["top_k"] = int(decoding["top_k"])
         else:
             body["temperature"] = 0.0
         if "seed" in decoding:

@@ -102,6 +102,8 @@ class VLLMBackend:
         if decoding.get("do_sample", False):
             kw["temperature"] = float(decoding.get("temperature", 1.0))
             kw["top_p"] = float(decoding.get("top_p", 1.0))
+            if "top_k" in decoding:
+                kw["top_k"] = int(decoding["top_k"]) or -1  # vLLM: -1 = no limit
         if "seed" in decoding:
             kw["seed"] = int(decoding["seed"])
         return SamplingParams(**kw)
