@@ -96,7 +96,7 @@ class HFBackend:
         sampling = None
         if use_loop and gen_kwargs["do_sample"]:
             # unseeded: a seed from torch's global generator (torch.manual_seed still rules)
-            seed = decoding.get("seed", torch.randint(2**62, ()).item())
+            seed = decoding["seed"] if "seed" in decoding else torch.randint(2**62, ()).item()
             sampling = Sampling(
                 int(seed), gen_kwargs["temperature"], gen_kwargs["top_k"], gen_kwargs["top_p"]
             )
