@@ -373,3 +373,18 @@ def test_bad_sampling_settings_get_one_line_errors(tiny_model, tokenizer, settin
     be = HFBackend(tiny_model, tokenizer, "fp")
     with pytest.raises(SafetylabError, match=message.replace("(", r"\(").replace("]", r"\]")):
         be.generate(["Hi"], {"max_new_tokens": 2, "do_sample": True, "seed": 1, **settings})
+
+
+def test_unseeded_sampling_follows_torch_manual_seed(tokenizer):
+    """Without a seed in the decoding settings the run's seed comes from torch's generator."""
+    import torch
+
+    model = _varied_tiny_llama(tokenizer)
+    be = HFBackend(model, tokenizer, "fp")
+    texts = [p.text for p in PROMPTS]
+    dec = {"max_new_tokens": 6, "bf16": "off", "do_sample": True, "temperature": 1.5}
+    torch.manual_seed(5)
+    first = be.generate(texts, dec)
+    second = be.generate(texts, dec)
+    torch.manual_seed(5)
+    assert be.generate(texts, dec) == first and second != first
