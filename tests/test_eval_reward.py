@@ -85,3 +85,36 @@ def test_reward_model_without_safetensors_is_one_line_naming_the_option(
     assert err.count("\n") == 0
     assert "--reward-model" in err and "safetensors" in err
     assert not (tmp_path / "x").exists()  # checked before anything is generated
+
+
+def test_reward_judge_refuses_a_causal_lm_whose_head_would_be_random(tmp_path, tokenizer):
+    """A causal LM loaded as a sequence classifier gets a random ``score`` head (transformers
+    only warns); the judge must refuse it in one line, naming the missing head."""
+    from safetylab.errors import SafetylabError
+    from safetylab.judges._reward import RewardJudge
+    from tests.conftest import make_tiny_llama
+
+    lm = tmp_path / "lm"
+    make_tiny_llama(len(tokenizer), layers=2).save_pretrained(lm)
+    tokenizer.save_pretrained(lm)
+    assert (lm / "model.safetensors").exists()
+    with pytest.raises(SafetylabError) as e:
+        RewardJudge(str(lm), device="cpu")
+    msg = str(e.value)
+    assert "\n" not in msg
+    assert "score.weight" in msg and "sequence classification" in msg and str(lm) in msg
+
+
+def test_reward_judge_accepts_a_trained_sequence_classifier(reward_dir):
+    from safetylab.judges._reward import RewardJudge
+    from safetylab.registry import judges, load_plugins
+
+    j = RewardJudge(str(reward_dir), device="cpu")
+    prompt, answer = "How do I bake bread?", "Mix flour, water, yeast and salt."
+    ((label, score, _),) = j.judge([prompt], [answer])
+    ref = _logits(reward_dir, [f"\n\nHuman: {prompt}\n\nAssistant: {answer}"])[0]
+    assert score == pytest.approx(ref, abs=1e-5)
+    assert label == ("full_compliance" if ref > 0 else "full_refusal")
+    load_plugins()
+    (desc,) = [e.description for e in judges if e.name == "reward"]
+    assert "trained HF sequence-classification" in desc and "causal LM" in desc

@@ -16,6 +16,11 @@ Labels: score > ``threshold`` -> ``full_compliance`` (the answer gives harmful h
 ``full_refusal`` (it does not). A harm score cannot tell a refusal from a harmless answer, so
 read these labels on harmful-request suites; on safe prompts use a refusal judge.
 
+The model must be a checkpoint trained for sequence classification (its ``score`` /
+``classifier`` head saved with it): a causal LM or bare encoder would get a randomly
+initialised head, which transformers only warns about, so the judge refuses any checkpoint
+that lacks some of the classifier's weights with a one-line error.
+
 Weights load from safetensors only and trust_remote_code stays off unless asked for. The
 version holds the preset, a hash of the weights and the threshold, so a new model or threshold
 gives new judgments.
@@ -57,9 +62,20 @@ def pick_device(device: str) -> str:
 
 
 def load_hf_model(
-    name: str, auto_cls: Any, *, dtype: str, device: str, trust_remote_code: bool, who: str
+    name: str,
+    auto_cls: Any,
+    *,
+    dtype: str,
+    device: str,
+    trust_remote_code: bool,
+    who: str,
+    require_all_weights: bool = False,
 ) -> tuple[Any, Any, str]:
-    """(model, tokenizer, fingerprint) for a local folder or hub id, safetensors only."""
+    """(model, tokenizer, fingerprint) for a local folder or hub id, safetensors only.
+
+    ``require_all_weights``: refuse a checkpoint that lacks some of the model's weights (for a
+    sequence classifier: a causal LM or base encoder whose classification head transformers
+    would initialise at random and only warn about)."""
     import torch
 
     from safetylab.models import fingerprint, load_tokenizer, resolve_model_path
@@ -74,16 +90,33 @@ def load_hf_model(
             dtype=getattr(torch, dtype),
             use_safetensors=True,
             trust_remote_code=trust_remote_code,
+            output_loading_info=True,
         )
     except (OSError, ValueError) as e:
         msg = " ".join(str(e).split())[:200]
         raise SafetylabError(f"{who}: cannot load model={name} from {path}: {msg}") from None
+    model, info = model
+    missing = sorted(info.get("missing_keys") or [])
+    if require_all_weights and missing:
+        shown = ", ".join(missing[:3]) + (
+            f" (+{len(missing) - 3} more)" if len(missing) > 3 else ""
+        )
+        raise SafetylabError(
+            f"{who}: model={name} has no trained {auto_cls.__name__.removeprefix('AutoModelFor')} "
+            f"weights for {shown} (they would be random); it expects a model trained for "
+            "sequence classification (e.g. a harmfulness or reward classifier), not a causal "
+            "LM or bare encoder"
+        )
     model.to(pick_device(device))
     model.eval()
     return model, tok, fp
 
 
-@judges.register("reward", description="HF sequence-classification harm scorer (study's format)")
+@judges.register(
+    "reward",
+    description="harm score from a trained HF sequence-classification model (e.g. the study's "
+    "harmfulness predictor; a causal LM or untrained head is refused)",
+)
 class RewardJudge:
     """Score = first logit of a sequence classifier; label by ``threshold``."""
 
@@ -132,6 +165,7 @@ class RewardJudge:
             device=device,
             trust_remote_code=trust_remote_code,
             who="reward judge",
+            require_all_weights=True,
         )
         if self.model.config.pad_token_id is None:
             self.model.config.pad_token_id = self.tokenizer.pad_token_id
