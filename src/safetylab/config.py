@@ -39,8 +39,8 @@ class DemoConfig:
     max_new_tokens: int = 32  #: token limit of evaluation answers (greedy)
     gen_batch_size: int = 64  #: prompts per generation batch
     judges: list[str] = field(
-        default_factory=lambda: ["strmatch-plus", "strmatch"]
-    )  #: first one drives the metrics
+        default_factory=lambda: ["refusal", "strmatch"]
+    )  #: first one drives the metrics (the validated refusal judge); strmatch: second opinion
     judge_options: dict[str, dict[str, Any]] = field(
         default_factory=dict
     )  #: options by judge name, e.g. {"reward": {"model": DIR}}

@@ -24,6 +24,7 @@ from safetylab.data import (
     mixture_sha256,
 )
 from safetylab.errors import SafetylabError
+from safetylab.evals import suite_metrics
 from safetylab.evals._suites import get_suite
 from safetylab.generate import HFBackend, generate_for
 from safetylab.judges import judge_generations
@@ -284,8 +285,5 @@ def compute_metrics(
         labels = {
             g.prompt_id: j.label for g, j in zip(glist, judgments[model], strict=True) if j.label
         }
-        for suite in DEMO_SUITES:
-            ps = [p for p in prompts if p.suite == suite]
-            if ps:
-                rows.extend(get_suite(suite).metrics(model, ps, labels, seed))
+        rows.extend(suite_metrics(model, prompts, labels, seed, DEMO_SUITES))
     return rows

@@ -24,7 +24,10 @@ def add_parser(sub: Any) -> None:
         "--suites", default="harm,overrefusal,helpful", help="comma-separated suite names"
     )
     p.add_argument(
-        "--judges", default="strmatch-plus", help="comma-separated; the first drives metrics"
+        "--judges",
+        default="refusal,strmatch",
+        help="comma-separated; the first drives metrics (default: the validated refusal judge, "
+        "with string match as a second opinion)",
     )
     add_judge_option_flag(p)
     p.add_argument(
@@ -138,7 +141,11 @@ def run(args: argparse.Namespace) -> int:
     )
     rows = run_eval(cfg, args.out, force=args.force)
     for r in rows:
-        if "/" not in r.suite or r.suite.startswith(("helpful/", "lm-eval/")):
+        if (
+            "/" not in r.suite
+            or r.suite.startswith(("helpful/", "lm-eval/"))
+            or r.suite.endswith(("/legitimate", "/malicious"))  # the two sides of a suite
+        ):
             print(
                 f"{r.suite:<28} {r.metric:<26} {r.value:6.3f}  [{r.ci_low:.3f}, {r.ci_high:.3f}]  n={r.n}"
             )

@@ -1,8 +1,8 @@
 """Metrics with bootstrap intervals."""
 
-from safetylab.evals._metrics import bootstrap_ci, mean_row, rate_row
+from safetylab.evals._metrics import bootstrap_ci, mean_row, rate_row, suite_metrics
 
-__all__ = ["bootstrap_ci", "mean_row", "rate_row"]
+__all__ = ["bootstrap_ci", "mean_row", "rate_row", "suite_metrics"]
 
 from safetylab._autoload import import_submodules as _import_submodules
 

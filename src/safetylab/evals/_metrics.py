@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from safetylab.records import MetricRow
+from safetylab.records import MetricRow, Prompt
 
 
 def bootstrap_ci(
@@ -34,3 +34,30 @@ def mean_row(
 def rate_row(model: str, suite: str, metric: str, hits: list[bool], seed: int = 0) -> MetricRow:
     """A MetricRow for the share of True in ``hits``, with its interval."""
     return mean_row(model, suite, metric, np.asarray(hits, dtype=float), seed)
+
+
+def suite_metrics(
+    model: str,
+    prompts: list[Prompt],
+    labels: dict[str, str],
+    seed: int = 0,
+    suites: list[str] | tuple[str, ...] | None = None,
+) -> list[MetricRow]:
+    """Every suite's metric rows for one model: the one path from judge labels to the numbers.
+
+    ``labels`` maps prompt id -> the metric-driving judge's label; prompts without a label
+    (not judged, or the judge could not decide) are left out of every rate and its n.
+    Only untransformed prompts count here (transforms have their own rows in ``eval``).
+    ``suites`` fixes the order (default: the order suites first appear in ``prompts``).
+    Both ``safetylab demo`` (sweep.compute_metrics) and ``safetylab eval`` call this.
+    """
+    from safetylab.evals._suites import get_suite
+
+    plain = [p for p in prompts if not p.transform]
+    names = list(suites) if suites is not None else list(dict.fromkeys(p.suite for p in plain))
+    rows: list[MetricRow] = []
+    for name in names:
+        ps = [p for p in plain if p.suite == name]
+        if ps:
+            rows += get_suite(name).metrics(model, ps, labels, seed)
+    return rows

@@ -1,7 +1,7 @@
 """Evaluate one model on suites, optionally under adversarial transforms, with several judges.
 
     safetylab eval --model smollm2-135m-instruct --adapter runs/demo/models/safety-150 \\
-        --suites harm,overrefusal,pairs,helpful --judges strmatch-plus,strmatch \\
+        --suites harm,overrefusal,pairs,helpful --judges refusal,strmatch \\
         --attacks synonym,fiction,base64 --out runs/eval-150
 
 Generations are cached (SQLite, by model fingerprint, prompt and decoding), so re-running with
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from safetylab.errors import SafetylabError
-from safetylab.evals._metrics import mean_row, rate_row
+from safetylab.evals._metrics import mean_row, rate_row, suite_metrics
 from safetylab.evals._suites import COMPLY, get_suite, refused
 from safetylab.records import Generation, Judgment, MetricRow, Prompt
 from safetylab.store import GenerationCache, RunDir, cache_dir, write_json, write_text
@@ -42,8 +42,8 @@ class EvalConfig:
         default_factory=lambda: ["harm", "overrefusal", "helpful"]
     )  #: suite names
     judges: list[str] = field(
-        default_factory=lambda: ["strmatch-plus"]
-    )  #: first one drives the metrics
+        default_factory=lambda: ["refusal", "strmatch"]
+    )  #: first one drives the metrics (the validated refusal judge); strmatch: second opinion
     judge_options: dict[str, dict[str, Any]] = field(
         default_factory=dict
     )  #: options by judge name, e.g. {"reward": {"model": DIR}}
@@ -153,11 +153,8 @@ def compute_eval_metrics(
     cfg: EvalConfig, prompts: list[Prompt], labels: dict[str, str], model: str
 ) -> list[MetricRow]:
     """Suite metrics on untransformed prompts; per-transform rates; keyword reliance."""
-    rows: list[MetricRow] = []
+    rows: list[MetricRow] = suite_metrics(model, prompts, labels, cfg.seed, cfg.suites)
     plain = [p for p in prompts if not p.transform]
-    for name in cfg.suites:
-        ps = [p for p in plain if p.suite == name]
-        rows += get_suite(name).metrics(model, ps, labels, cfg.seed)
     by_t: dict[tuple[str, str], list[Prompt]] = defaultdict(list)
     for p in prompts:
         if p.transform and p.id in labels:

@@ -4,7 +4,7 @@ the models' refusals (keyword reliance and reason consistency).
     safetylab probe direction --run runs/q1
     safetylab probe refusals --run runs/q1
 
-Answers are judged with ``strmatch-plus``; a refusal is any label but full compliance.
+Answers are judged with the validated ``refusal`` judge; a refusal is any label but full compliance.
 Generations go to ``generations.jsonl`` / ``judgments.jsonl`` in the output folder and to the
 shared generation cache; a steered model's fingerprint carries the direction's hash, the layer
 and alpha, so its answers never mix with the plain model's.
@@ -55,9 +55,9 @@ def _refused(
     cfg: ProbeConfig,
     run: RunDir,
 ) -> tuple[list[str], list[bool]]:
-    """(answers, refused) with the strmatch-plus judge; a refusal = anything but full compliance."""
+    """(answers, refused) with the refusal judge; a refusal = anything but full compliance."""
     from safetylab.generate import HFBackend, generate_for
-    from safetylab.judges import StrMatchPlus, judge_generations
+    from safetylab.judges import RefusalJudge, judge_generations
 
     backend = HFBackend(lm.model, lm.tokenizer, fingerprint, cfg.batch_size)
     decoding = {"max_new_tokens": cfg.max_new_tokens, "do_sample": False}
@@ -69,7 +69,7 @@ def _refused(
     finally:
         cache.close()
     text_of = {p.id: p.text for p in prompts}
-    judg = judge_generations(StrMatchPlus(), gens, text_of, run.log("judgments.jsonl"))
+    judg = judge_generations(RefusalJudge(), gens, text_of, run.log("judgments.jsonl"))
     return [g.text for g in gens], [j.label != "full_compliance" for j in judg]
 
 
