@@ -107,10 +107,10 @@ def test_load_examples_reads_mixtures_and_alpaca_rows(tmp_path):
     assert [(e.prompt, e.response) for e in got] == [("Do X", "No."), ("Sum\n\n1 2", "3")]
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"prompt": "a", "response": "b"}\n{"text": "c"}\n')
-    with pytest.raises(SafetylabError, match=r"bad.jsonl:2: expected prompt/response"):
+    with pytest.raises(SafetylabError, match=r"bad.jsonl:2: missing field 'prompt'"):
         load_examples(bad)
     bad.write_text('{"prompt": "a", "response": "b"}\n{oops\n')
-    with pytest.raises(SafetylabError, match=r"bad.jsonl:2:2: not valid JSON"):
+    with pytest.raises(SafetylabError, match=r"bad.jsonl:2: not valid JSON"):
         load_examples(bad)
     (tmp_path / "empty.jsonl").write_text("\n")
     with pytest.raises(SafetylabError, match="training data is empty"):

@@ -38,7 +38,7 @@ def add_parser(sub: Any) -> None:
     show.add_argument("-n", type=int, default=5, help="sample size (default 5)")
     show.add_argument("--seed", type=int, default=0, help="sample seed")
     show.add_argument("--source", default=None, help="folder with local copies of public datasets")
-    _file_options(show)
+    add_file_options(show)
     show.set_defaults(func=run_show)
 
     fetch = verbs.add_parser("fetch", help="download public datasets into the cache (pinned)")
@@ -60,11 +60,22 @@ def add_parser(sub: Any) -> None:
     mix.set_defaults(func=run_mix)
 
 
-def _file_options(p: argparse.ArgumentParser) -> None:
+def add_file_options(p: argparse.ArgumentParser, prefix: str = "") -> None:
+    """The user-file options every command reading a user's file takes (one reader for all)."""
     for role in ("instruction", "input", "output", "messages", "label", "category"):
-        p.add_argument(f"--{role}-col", default=None, help=f"user file: the {role} column")
-    p.add_argument("--split", default=None, help="saved dataset: split to read")
+        p.add_argument(f"--{role}-col", default=None, help=f"{prefix}user file: the {role} column")
+    p.add_argument("--split", default=None, help=f"{prefix}saved dataset: split to read")
     p.add_argument("--skip-bad-rows", action="store_true", help="skip and count malformed rows")
+
+
+def file_columns(args: argparse.Namespace) -> Any:
+    """The ``Columns`` given by ``add_file_options``' flags."""
+    from safetylab.data import Columns
+
+    return Columns(
+        args.instruction_col, args.input_col, args.output_col,
+        args.messages_col, args.label_col, args.category_col,
+    )  # fmt: skip
 
 
 def _short(text: str, n: int = 160) -> str:
@@ -115,14 +126,11 @@ def run_list(args: argparse.Namespace) -> int:
 
 def _load_for_show(args: argparse.Namespace) -> tuple[list[Any], list[str]]:
     """Records and header lines for ``data show``."""
+    from safetylab.data import load_user_file
     from safetylab.data._public import load_dataset, load_public_with_files, public_spec
-    from safetylab.data._userfile import Columns, load_user_file
 
     if Path(args.name).exists():
-        cols = Columns(
-            args.instruction_col, args.input_col, args.output_col,
-            args.messages_col, args.label_col, args.category_col,
-        )  # fmt: skip
+        cols = file_columns(args)
         data = load_user_file(args.name, cols, skip_bad_rows=args.skip_bad_rows, split=args.split)
         head = [
             f"{data.path}: {len(data.records):,} records ({data.format}; columns {data.columns})",

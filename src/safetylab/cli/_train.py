@@ -44,6 +44,9 @@ def add_parser(sub: Any) -> None:
         help="override one option, e.g. --set lr=1e-4 (repeatable)",
     )
     p.add_argument("--val-data", default=None, help="held-out examples for validation loss")
+    from safetylab.cli._data import add_file_options
+
+    add_file_options(p, "--data/--val-data: ")
     p.add_argument(
         "--resume", action="store_true", help="continue from the last checkpoint in --out"
     )
@@ -106,8 +109,13 @@ def run(args: argparse.Namespace) -> int:
         if main_proc:
             print(f"{out}: already trained; nothing to do")
         return 0
-    examples = load_examples(args.data)
-    val = load_examples(args.val_data) if args.val_data else None
+    from safetylab.cli._data import file_columns
+
+    cols, skip, split = file_columns(args), args.skip_bad_rows, args.split
+    examples = load_examples(args.data, cols, skip_bad_rows=skip, split=split)
+    val = None
+    if args.val_data:
+        val = load_examples(args.val_data, cols, skip_bad_rows=skip, split=split)
     lm = load_for_training(args.model, cfg, device=args.device)
     if main_proc:
         out.mkdir(parents=True, exist_ok=True)

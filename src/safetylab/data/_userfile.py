@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -112,12 +114,35 @@ def sha256_path(path: Path) -> str:
 # ---------------------------------------------------------------- readers (one per format)
 
 
+_BOM = b"\xef\xbb\xbf"
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 text (a leading BOM dropped); bytes that are not UTF-8 become lone surrogates,
+    which mark the rows that hold them as malformed (see ``_utf8_error``)."""
+    return data.removeprefix(_BOM).decode("utf-8", errors="surrogateescape")
+
+
+def _utf8_error(text: str) -> str:
+    """Why ``text`` (from ``_decode``) is malformed, or "" when it is valid UTF-8."""
+    m = _NOT_UTF8.search(text)
+    if m is None:
+        return ""
+    return f"not valid UTF-8 (byte 0x{ord(m.group()) - 0xDC00:02x})"
+
+
 def _iter_jsonl(path: Path) -> Iterator[RawRow]:
-    with open(path, encoding="utf-8-sig") as f:
-        for lineno, line in enumerate(f, 1):
+    with open(path, "rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            line = _decode(raw) if lineno == 1 else raw.decode("utf-8", "surrogateescape")
             if not line.strip():
                 continue
             where = f"{path}:{lineno}"
+            bad = _utf8_error(line)
+            if bad:
+                yield RawRow(where, None, bad)
+                continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
@@ -130,10 +155,15 @@ def _iter_jsonl(path: Path) -> Iterator[RawRow]:
 
 
 def _iter_json(path: Path) -> Iterator[RawRow]:
-    text = path.read_text(encoding="utf-8-sig")
+    text = _decode(path.read_bytes())
     dec = json.JSONDecoder()
     pos = _skip_ws(text, 0)
+    if pos == len(text):
+        raise SafetylabError(f"{path}:1: empty file (expected a JSON list of objects)")
     if text.startswith("{", pos):
+        m = _NOT_UTF8.search(text)
+        if m is not None:
+            raise SafetylabError(f"{path}:{_line_of(text, m.start())}: {_utf8_error(text)}")
         yield from _iter_json_dict(path, _json_loads(path, text))
         return
     if not text.startswith("[", pos):
@@ -159,7 +189,10 @@ def _iter_json(path: Path) -> Iterator[RawRow]:
                 "skipped: fix it or use JSONL"
             ) from None
         where = f"{path}:{line}"
-        if isinstance(obj, dict):
+        why = _utf8_error(text[pos:end])
+        if why:
+            yield RawRow(where, None, why)
+        elif isinstance(obj, dict):
             yield RawRow(where, obj)
         else:
             yield RawRow(where, None, f"expected a JSON object, got {type(obj).__name__}")
@@ -202,32 +235,45 @@ def _line_of(text: str, pos: int) -> int:
 
 
 def _iter_csv(path: Path, delimiter: str = ",") -> Iterator[RawRow]:
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        reader = csv.reader(f, delimiter=delimiter)
-        try:
-            header = next(reader, None)
-            if header is None:
-                raise SafetylabError(f"{path}:1: empty file (expected a header row)")
-            dup = {h for h in header if header.count(h) > 1}
-            if dup:
-                raise SafetylabError(f"{path}:1: repeated column name(s) {sorted(dup)}")
-            prev = reader.line_num
-            for row in reader:
-                start, prev = prev + 1, reader.line_num
-                if not row:
-                    continue
-                where = f"{path}:{start}"
-                if len(row) != len(header):
-                    yield RawRow(where, None, f"expected {len(header)} fields, got {len(row)}")
-                else:
-                    yield RawRow(where, dict(zip(header, row, strict=True)))
-        except csv.Error as e:
-            raise SafetylabError(f"{path}:{reader.line_num}: unreadable CSV ({e})") from None
+    reader = csv.reader(io.StringIO(_decode(path.read_bytes()), newline=""), delimiter=delimiter)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise SafetylabError(f"{path}:1: empty file (expected a header row)")
+        bad = _utf8_error(delimiter.join(header))
+        if bad:
+            raise SafetylabError(f"{path}:1: header row {bad}")
+        dup = {h for h in header if header.count(h) > 1}
+        if dup:
+            raise SafetylabError(f"{path}:1: repeated column name(s) {sorted(dup)}")
+        prev = reader.line_num
+        for row in reader:
+            start, prev = prev + 1, reader.line_num
+            if not row:
+                continue
+            where = f"{path}:{start}"
+            bad = _utf8_error(delimiter.join(row))
+            if bad:
+                yield RawRow(where, None, bad)
+            elif len(row) != len(header):
+                yield RawRow(where, None, f"expected {len(header)} fields, got {len(row)}")
+            else:
+                yield RawRow(where, dict(zip(header, row, strict=True)))
+    except csv.Error as e:
+        raise SafetylabError(f"{path}:{reader.line_num}: unreadable CSV ({e})") from None
 
 
 def csv_header(path: Path, delimiter: str = ",") -> list[str]:
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        return next(csv.reader(f, delimiter=delimiter), [])
+    """The header row of a CSV/TSV file ([] when empty)."""
+    reader = csv.reader(io.StringIO(_decode(path.read_bytes()), newline=""), delimiter=delimiter)
+    try:
+        header = next(reader, [])
+    except csv.Error as e:
+        raise SafetylabError(f"{path}:1: unreadable CSV ({e})") from None
+    bad = _utf8_error(delimiter.join(header))
+    if bad:
+        raise SafetylabError(f"{path}:1: header row {bad}")
+    return header
 
 
 def _iter_parquet(path: Path) -> Iterator[RawRow]:
@@ -417,8 +463,11 @@ def row_to_record(
     kind: Kind,
     source: str,
     default_label: str,
+    keep_fields: bool = False,
 ) -> Example | Prompt:
-    """One mapped row as an Example (train) or Prompt (eval); ValueError says what is wrong."""
+    """One mapped row as an Example (train) or Prompt (eval); ValueError says what is wrong.
+
+    ``keep_fields``: an Example keeps the row's ``source``, ``strategy`` and ``complete``."""
     if "messages" in cols:
         prompt, response = _chat(row, cols["messages"])
     else:
@@ -430,7 +479,7 @@ def row_to_record(
             _text(row, cols["output"], required=kind == "train") if "output" in cols else None
         )
     label = default_label
-    if "label" in cols:
+    if "label" in cols and cols["label"] in row:  # a row without the field: default_label
         raw = row.get(cols["label"])
         parsed = parse_label(raw)
         if parsed is None:
@@ -447,8 +496,30 @@ def row_to_record(
     if want_train:
         if response is None or not response.strip():
             raise ValueError("no answer (output column or assistant turn) for a training example")
-        return Example(prompt, response, source, category, "", label)  # type: ignore[arg-type]
+        ex = Example(prompt, response, source, category, "", label)  # type: ignore[arg-type]
+        return _with_example_fields(row, ex) if keep_fields else ex
     return Prompt(prompt, source, label, category)  # type: ignore[arg-type]
+
+
+def _with_example_fields(row: dict[str, Any], ex: Example) -> Example:
+    """``ex`` with the row's own ``source``, ``strategy`` and ``complete`` (what ``data mix``
+    writes), so a mixture read back is the mixture written."""
+    kw: dict[str, Any] = {}
+    for name in ("source", "strategy"):
+        v = row.get(name)
+        if v is not None:
+            if not isinstance(v, str):
+                raise ValueError(f"field {name!r} is {type(v).__name__}, expected text")
+            kw[name] = v
+    v = row.get("complete")
+    if v is not None:
+        flag = {"true": True, "false": False, "1": True, "0": False}.get(str(v).strip().lower())
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v not in (0, 1):
+            flag = None
+        if flag is None:
+            raise ValueError(f"field 'complete' is {v!r}, expected true or false")
+        kw["complete"] = flag
+    return replace(ex, **kw) if kw else ex
 
 
 def load_user_file(
@@ -460,11 +531,14 @@ def load_user_file(
     default_label: str = "safe",
     source: str | None = None,
     split: str | None = None,
+    keep_fields: bool = False,
 ) -> UserData:
     """Read a user file as Examples (``kind="train"``) or Prompts (``kind="eval"``).
 
     ``auto`` gives Examples when an answer column (or chat) is mapped, else Prompts. A bad row
     raises a SafetylabError ``file:line: reason`` unless ``skip_bad_rows`` is set.
+    ``keep_fields``: Examples keep the rows' ``source``, ``strategy`` and ``complete`` fields
+    (a mixture written by ``data mix`` reads back as written).
     """
     p = Path(path)
     if not p.exists():
@@ -488,7 +562,12 @@ def load_user_file(
             try:
                 records.append(
                     row_to_record(
-                        raw.data, cols, kind=kind, source=name, default_label=default_label
+                        raw.data,
+                        cols,
+                        kind=kind,
+                        source=name,
+                        default_label=default_label,
+                        keep_fields=keep_fields,
                     )
                 )
                 continue

@@ -1,7 +1,8 @@
-"""Training data: reading mixtures (JSONL/JSON) and turning examples into (input_ids, labels).
+"""Training data: reading user files and turning examples into (input_ids, labels).
 
-Rows are either ``records.Example`` dicts (what ``safetylab data mix`` writes: prompt,
-response, ...) or Alpaca-style rows (instruction, input, output; the study's own files).
+Files are read by the one user-file reader (``data._userfile``), so ``train --data`` takes what
+``data show`` takes: ``records.Example`` rows (what ``safetylab data mix`` writes), Alpaca rows
+(instruction, input, output; the study's own files) or chats, as JSONL, JSON, CSV or Parquet.
 
     from safetylab.train import load_examples
     examples = load_examples("runs/demo/mixtures/safety-50.jsonl")
@@ -9,12 +10,12 @@ response, ...) or Alpaca-style rows (instruction, input, output; the study's own
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
 from safetylab.chat import example_ids
+from safetylab.data import Columns, load_user_file
 from safetylab.errors import SafetylabError
 from safetylab.records import Example
 
@@ -28,58 +29,32 @@ ALPACA_PROMPT = (
 TEMPLATES = ("chat", "alpaca")
 
 
-def _row_to_example(row: dict[str, Any], where: str) -> Example:
-    if "prompt" in row and "response" in row:
-        prompt, response = row["prompt"], row["response"]
-        extra = {k: row[k] for k in ("category", "strategy", "label", "complete") if k in row}
-        source = row.get("source", "file")
-    elif "instruction" in row and "output" in row:
-        prompt, response = row["instruction"], row["output"]
-        if str(row.get("input") or "").strip():
-            prompt = f"{prompt}\n\n{row['input']}"  # the input follows the instruction
-        extra = {}
-        source = row.get("source", "alpaca")
-    else:
-        raise SafetylabError(
-            f"{where}: expected prompt/response (an Example) or instruction/output (Alpaca) "
-            f"fields, got {sorted(row)[:8]}"
-        )
-    if not isinstance(prompt, str) or not isinstance(response, str):
-        raise SafetylabError(f"{where}: prompt and response must be strings")
-    if extra.get("label", "safe") not in ("safe", "unsafe"):
-        raise SafetylabError(f"{where}: label must be 'safe' or 'unsafe', got {extra['label']!r}")
-    return Example(prompt, response, str(source), **extra)
-
-
-def load_examples(path: str | Path) -> list[Example]:
-    """Examples from a JSONL file (one object a line) or a JSON list (the study's format)."""
+def load_examples(
+    path: str | Path,
+    columns: Columns | None = None,
+    *,
+    skip_bad_rows: bool = False,
+    split: str | None = None,
+) -> list[Example]:
+    """Training examples from any user file ``safetylab data show`` reads (JSONL, JSON, CSV,
+    TSV, Parquet, a saved dataset): Example rows keep their source, strategy and completeness;
+    Alpaca rows (instruction/input/output) and chats map as in ``data show``."""
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise SafetylabError(f"--data {p}: file not found")
-    text = p.read_text(encoding="utf-8")
-    rows: list[tuple[str, Any]] = []
-    if text.lstrip().startswith("["):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise SafetylabError(f"{p}:{e.lineno}:{e.colno}: not valid JSON ({e.msg})") from None
-        rows = [(f"{p}: item {i}", r) for i, r in enumerate(data)]
-    else:
-        for lineno, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                rows.append((f"{p}:{lineno}", json.loads(line)))
-            except json.JSONDecodeError as e:
-                raise SafetylabError(f"{p}:{lineno}:{e.colno}: not valid JSON ({e.msg})") from None
-    out = []
-    for where, row in rows:
-        if not isinstance(row, dict):
-            raise SafetylabError(f"{where}: expected a JSON object")
-        out.append(_row_to_example(row, where))
-    if not out:
-        raise SafetylabError(f"--data {p}: no examples in the file (training data is empty)")
-    return out
+    try:
+        data = load_user_file(
+            p, columns, kind="train", skip_bad_rows=skip_bad_rows, split=split, keep_fields=True
+        )
+    except SafetylabError as e:
+        if str(e).startswith(f"{p}: no usable rows (0 read"):
+            raise SafetylabError(
+                f"--data {p}: no examples in the file (training data is empty)"
+            ) from None
+        raise
+    if data.n_bad:
+        log.warning("%s: %d malformed rows skipped, e.g. %s", p, data.n_bad, data.bad[0])
+    return list(data.records)
 
 
 def alpaca_prompt_ids(tokenizer: Any, prompt: str) -> list[int]:
