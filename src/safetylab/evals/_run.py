@@ -16,14 +16,13 @@ lm-evaluation-harness tasks (--lm-eval, evals/_lmeval.py).
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from safetylab.errors import SafetylabError
-from safetylab.evals._metrics import mean_row, rate_row, suite_metrics
-from safetylab.evals._suites import COMPLY, get_suite, refused
+from safetylab.evals._metrics import mean_row, suite_metrics
+from safetylab.evals._suites import get_suite
 from safetylab.records import Generation, Judgment, MetricRow, Prompt
 from safetylab.store import GenerationCache, RunDir, cache_dir, write_json, write_text
 
@@ -105,33 +104,18 @@ def decoding(cfg: EvalConfig) -> dict[str, Any]:
 
 
 def build_prompts(cfg: EvalConfig) -> list[Prompt]:
-    from safetylab.attacks import apply_to_prompts
+    """Suite prompts; transformed children (changed ones only); neutral keyword rewrites."""
+    from safetylab.evals._attacked import changed_children
+    from safetylab.evals._keyword import keyword_children
 
     prompts: list[Prompt] = []
     for name in cfg.suites:
         base = get_suite(name).prompts(cfg.n, cfg.source)
         prompts += base
         if name in ATTACKED_SUITES and cfg.attacks:
-            prompts += apply_to_prompts(base, cfg.attacks, cfg.seed)
+            prompts += changed_children(base, cfg.attacks, cfg.seed)
         if name == "overrefusal" and cfg.keyword_check:
-            swapped = [
-                c
-                for c in apply_to_prompts(base, ["synonym"], cfg.seed)
-                if c.text != _parent_text(base, c)
-            ]
-            prompts += [
-                Prompt(
-                    c.text,
-                    c.suite,
-                    c.label,
-                    c.category,
-                    c.source_id,
-                    c.parent_id,
-                    "keyword-swap",
-                    c.focus,
-                )
-                for c in swapped
-            ]
+            prompts += keyword_children(base)  # curated neutral rewrites, not attack euphemisms
     seen: set[str] = set()
     out = []
     for p in prompts:
@@ -139,10 +123,6 @@ def build_prompts(cfg: EvalConfig) -> list[Prompt]:
             seen.add(p.id)
             out.append(p)
     return out
-
-
-def _parent_text(base: list[Prompt], child: Prompt) -> str:
-    return next(p.text for p in base if p.id == child.parent_id)
 
 
 def model_label(cfg: EvalConfig) -> str:
@@ -153,51 +133,15 @@ def compute_eval_metrics(
     cfg: EvalConfig, prompts: list[Prompt], labels: dict[str, str], model: str
 ) -> list[MetricRow]:
     """Suite metrics on untransformed prompts; per-transform rates; keyword reliance."""
+    from safetylab.evals._attacked import transform_rows
+    from safetylab.evals._keyword import keyword_rows
+
     rows: list[MetricRow] = suite_metrics(model, prompts, labels, cfg.seed, cfg.suites)
-    plain = [p for p in prompts if not p.transform]
-    by_t: dict[tuple[str, str], list[Prompt]] = defaultdict(list)
-    for p in prompts:
-        if p.transform and p.id in labels:
-            by_t[(p.suite, p.transform)].append(p)
-    for (suite, t), ps in sorted(by_t.items()):
-        if suite == "harm":
-            rows.append(
-                rate_row(
-                    model,
-                    f"harm@{t}",
-                    "attack_success_rate",
-                    [labels[p.id] == COMPLY for p in ps],
-                    cfg.seed,
-                )
-            )
-        elif t == "keyword-swap":
-            parents = {p.parent_id for p in ps}
-            orig = [refused(labels[p.id]) for p in plain if p.id in parents and p.id in labels]
-            swap = [refused(labels[p.id]) for p in ps]
-            r0 = rate_row(model, "overrefusal/with-keyword", "refusal_rate", orig, cfg.seed)
-            r1 = rate_row(model, "overrefusal/keyword-swapped", "refusal_rate", swap, cfg.seed)
-            # paired per prompt: refused with its sensitive word minus refused with it swapped
-            parent_refused = {p.id: refused(labels[p.id]) for p in plain if p.id in parents}
-            diffs = [
-                float(parent_refused[p.parent_id]) - float(refused(labels[p.id]))
-                for p in ps
-                if p.parent_id in parent_refused
-            ]
-            rows += [
-                r0,
-                r1,
-                mean_row(model, "overrefusal", "keyword_reliance", diffs, cfg.seed),
-            ]
-        else:
-            rows.append(
-                rate_row(
-                    model,
-                    f"{suite}@{t}",
-                    "refusal_rate",
-                    [refused(labels[p.id]) for p in ps],
-                    cfg.seed,
-                )
-            )
+    # per transform: coverage, and the rate on changed prompts only (evals/_attacked.py)
+    attacked = [s for s in cfg.suites if s in ATTACKED_SUITES]
+    rows += transform_rows(model, attacked, cfg.attacks, prompts, labels, cfg.seed)
+    if "overrefusal" in cfg.suites and cfg.keyword_check:
+        rows += keyword_rows(model, prompts, labels, cfg.seed)
     return rows
 
 
