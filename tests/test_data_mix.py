@@ -24,7 +24,14 @@ from safetylab.data import (
     load_user_file,
     parse_mix_config,
 )
-from safetylab.data._strategies import as_instruction, as_question, restyle_refusal, sentences
+from safetylab.data._strategies import (
+    _REASONED_TAIL,
+    as_instruction,
+    as_question,
+    restyle_refusal,
+    sentences,
+    states_reason,
+)
 from safetylab.errors import SafetylabError
 from safetylab.records import Example, Prompt
 from tests.conftest import SHARED_DATA
@@ -261,6 +268,12 @@ def test_refusal_styles():
     assert restyle_refusal("I won't do that.", "reasoned").startswith(
         "I won't do that. Helping with this could put people at risk of real harm."
     )
+    # Two sentences are not a reason: an apology plus a redirect gets one added.
+    bare = "I'm sorry, but I can't help with that. Please contact a professional."
+    assert not states_reason(bare)
+    assert restyle_refusal(bare, "reasoned") == f"{bare} {_REASONED_TAIL}"
+    assert states_reason(restyle_refusal(bare, "reasoned"))
+    assert states_reason("I can't help, because it is illegal.")
     assert sentences(r) == [
         "I can't help with that.",
         "It would hurt people.",
@@ -423,9 +436,18 @@ def test_mixed_format_and_reasoned_refusals():
     (m,) = build_mixtures(parse_mix_config(cfg))
     asks = Counter(e.prompt.endswith("?") for e in m.examples)
     assert asks[True] > 50 and asks[False] > 50 and sum(asks.values()) == 300
-    bundled = {e.response for e in load_dataset("bundled/safety")}
-    assert {e.response for e in m.examples} == bundled  # already give a reason and an alternative
-    assert m.card["variants"]["refusals_restyled"] == 0
+    bundled = [e.response for e in load_dataset("bundled/safety")]
+    # 299 of the 300 bundled refusals already say why; the one that only apologises and
+    # redirects (a self-harm refusal) gets a reason added, so every refusal states one.
+    assert sum(not states_reason(r) for r in bundled) == 1
+    assert all(states_reason(e.response) for e in m.examples)
+    changed = [e for e in m.examples if e.response not in set(bundled)]
+    assert len(changed) == 1 and changed[0].category == "self_harm"
+    v = m.card["variants"]
+    assert (v["refusals_restyled"], v["refusals_in_pools"]) == (1, 300)
+    assert v["refusals_restyled_note"] == (
+        "1 of 300 refusals got a reason added; the other 299 already stated one"
+    )
 
 
 def test_multitask_shares_and_auxiliary_answers():

@@ -26,6 +26,7 @@ import difflib
 import random
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,51 +111,120 @@ class MixConfig:
 # ---------------------------------------------------------------- config
 
 
-def _build_source(where: str, v: Any) -> SourceSpec | None:
+_FILE_ONLY = (
+    "instruction_col", "input_col", "output_col", "messages_col", "label_col", "category_col",
+    "split", "skip_bad_rows",
+)  # fmt: skip
+Where = Callable[..., str]
+
+
+def key_lines(path: str | Path) -> dict[tuple[str, ...], int]:
+    """1-based line of every mapping key of a YAML file, by key path (for error messages)."""
+    import yaml
+
+    try:
+        root = yaml.compose(Path(path).read_text(encoding="utf-8"))
+    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        return {}
+    out: dict[tuple[str, ...], int] = {}
+
+    def walk(node: Any, prefix: tuple[str, ...]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode):
+                    out[prefix + (k.value,)] = k.start_mark.line + 1
+                    walk(v, prefix + (k.value,))
+
+    walk(root, ())
+    return out
+
+
+def _locator(where: str, lines: dict[tuple[str, ...], int] | None) -> Where:
+    """``at(*keys)`` -> ``where:LINE`` when the key's line is known, else ``where``."""
+
+    def at(*keys: str) -> str:
+        for n in range(len(keys), 0, -1):
+            if lines and keys[:n] in lines:
+                return f"{where}:{lines[keys[:n]]}"
+        return where
+
+    return at
+
+
+def _build_source(role: str, v: Any, at: Where) -> SourceSpec | None:
     if v is None:
         return None
     if isinstance(v, str):
         v = {"dataset": v}
     if not isinstance(v, dict):
-        raise SafetylabError(f"{where}: expected a dataset name or a mapping")
+        raise SafetylabError(f"{at(role)}: {role}: expected a dataset name or a mapping")
     names = [f.name for f in dataclasses.fields(SourceSpec)]
     for k in v:
         if k not in names:
             close = difflib.get_close_matches(k, names, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise SafetylabError(f"{where}: unknown option {k!r}{hint}")
+            raise SafetylabError(f"{at(role, k)}: {role}: unknown option {k!r}{hint}")
     spec = SourceSpec(**v)
     if (spec.dataset is None) == (spec.file is None):
-        raise SafetylabError(f"{where}: give exactly one of dataset or file")
+        raise SafetylabError(f"{at(role)}: {role}: give exactly one of dataset or file")
     if spec.n is not None and (
         isinstance(spec.n, bool) or not isinstance(spec.n, int) or spec.n < 0
     ):
-        raise SafetylabError(f"{where}: n must be a count >= 0")
+        raise SafetylabError(f"{at(role, 'n')}: {role}: n must be a count >= 0")
+    if spec.dataset is not None:
+        for k in _FILE_ONLY:
+            if k in v and v[k] not in (None, False):
+                raise SafetylabError(
+                    f"{at(role, k)}: {role}: option {k!r} is not used with dataset "
+                    f"{spec.dataset!r} (it applies to file sources only)"
+                )
+    if role == "safety" and spec.n is not None:
+        raise SafetylabError(
+            f"{at(role, 'n')}: safety: option 'n' is not used (the number of safety rows is "
+            f"the top-level n_safety); did you mean 'n_safety: {spec.n}'?"
+        )
     return spec
 
 
-def parse_mix_config(data: dict[str, Any], where: str = "config") -> MixConfig:
-    """A validated MixConfig from a dict; errors name the option to fix."""
+def parse_mix_config(
+    data: dict[str, Any],
+    where: str = "config",
+    lines: dict[tuple[str, ...], int] | None = None,
+) -> MixConfig:
+    """A validated MixConfig from a dict; errors name the option to fix (and its line when
+    ``lines`` maps key paths to lines, see ``key_lines``). Unknown options and options the
+    recipe would not use are errors, never silently ignored."""
+    at = _locator(where, lines)
     names = [f.name for f in dataclasses.fields(MixConfig)]
     for k in data:
         if k not in names:
             close = difflib.get_close_matches(k, names, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise SafetylabError(f"{where}: unknown option {k!r}{hint}")
+            raise SafetylabError(f"{at(k)}: unknown option {k!r}{hint}")
     kw = dict(data)
     strategy = kw.get("strategy", "balanced")
     if strategy not in STRATEGIES:
         close = difflib.get_close_matches(str(strategy), STRATEGIES, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise SafetylabError(
-            f"{where}: unknown strategy {strategy!r}{hint} (known: {', '.join(STRATEGIES)})"
+            f"{at('strategy')}: unknown strategy {strategy!r}{hint} (known: {', '.join(STRATEGIES)})"
         )
     for role, default in _DEFAULTS.get(strategy, {}).items():
         kw.setdefault(role, default)
     for role in ROLES:
-        kw[role] = _build_source(f"{where}: {role}", kw.get(role))
+        kw[role] = _build_source(role, kw.get(role), at)
     cfg = MixConfig(**kw)
     _validate(cfg, where)
+    if cfg.format != "as-is" and cfg.safety is None:
+        raise SafetylabError(
+            f"{at('format')}: format {cfg.format!r} is not used: it rephrases safety prompts "
+            "and there is no safety source"
+        )
+    if cfg.refusal_style != "as-is" and cfg.safety is None and cfg.context is None:
+        raise SafetylabError(
+            f"{at('refusal_style')}: refusal_style {cfg.refusal_style!r} is not used: no safety "
+            "or context source has refusals"
+        )
     return cfg
 
 
@@ -225,7 +295,7 @@ def load_mix_config(path: str | Path) -> MixConfig:
             raise SafetylabError(f"{p}: no such file or preset (presets: {', '.join(names)})")
     data = read_yaml_mapping(p, "mixture options")
     data.setdefault("name", p.stem)
-    return parse_mix_config(data, str(p))
+    return parse_mix_config(data, str(p), key_lines(p))
 
 
 # ---------------------------------------------------------------- variants and auxiliary tasks
@@ -240,6 +310,19 @@ _EXPLAIN_HOW = re.compile(r"^(?:explain|describe|tell me|show me) how to (.+)$",
 _REASONED_TAIL = (
     "Helping with this could put people at risk of real harm. "
     "If there's a safe, related question I can help with, I'm glad to."
+)
+_SELF_HARM_TAIL = (
+    "Your safety matters, and I don't want to help with something that could hurt you. "
+    "A crisis line or someone you trust can help right now."
+)
+_REFUSE = re.compile(
+    r"\b(?:can(?:no|')t|cannot|won't|will not|not able to|unable to|must decline|decline)\b", re.I
+)
+_CAUSE = re.compile(r"\b(?:because|since|as (?:it|this|that|they)|so that)\b", re.I)
+_REDIRECT = re.compile(
+    r"^(?:if|please|instead|i can|i'd|i would|i'm happy|i'm glad|i'm here|i am happy|contact|"
+    r"consider|you (?:can|could|might|may)|someone|let me)\b",
+    re.I,
 )
 
 
@@ -289,13 +372,28 @@ def as_instruction(prompt: str) -> str:
     return f"Answer the following question: {p}"
 
 
-def restyle_refusal(text: str, style: str) -> str:
-    """``terse``: the first sentence only; ``reasoned``: kept when it already gives a reason
-    (two or more sentences), else a reason and a safe alternative are added."""
+def states_reason(text: str) -> bool:
+    """Whether a refusal says why: a causal clause ("because", "since", ...) or a sentence
+    that is neither the refusal itself nor an offer, redirect or apology-only remark."""
+    for i, s in enumerate(sentences(text.strip())):
+        if _CAUSE.search(s):
+            return True
+        if i == 0 and _REFUSE.search(s):
+            continue
+        if not _REDIRECT.match(s.strip()):
+            return True
+    return False
+
+
+def restyle_refusal(text: str, style: str, category: str | None = None) -> str:
+    """``terse``: the first sentence only; ``reasoned``: kept when it already states a reason
+    (``states_reason``), else a reason and a safe alternative are added, so every reasoned
+    refusal states one (self-harm refusals get a caring reason instead of a generic one)."""
     if style == "terse":
         return sentences(text)[0] if sentences(text) else text
-    if style == "reasoned" and len(sentences(text)) < 2:
-        return f"{text.rstrip()} {_REASONED_TAIL}"
+    if style == "reasoned" and not states_reason(text):
+        tail = _SELF_HARM_TAIL if category == "self_harm" else _REASONED_TAIL
+        return f"{text.rstrip()} {tail}"
     return text
 
 
@@ -464,21 +562,26 @@ def _apply_variants(pools: dict[str, Pool], cfg: MixConfig) -> dict[str, Any]:
         pools["safety"].rows = rows
         done["format_rephrased"] = n_changed
     if cfg.refusal_style != "as-is":
-        n_changed = 0
+        n_changed = n_refusals = 0
         for role in ("safety", "context"):
             if role not in pools:
                 continue
             rows = []
             for r in pools[role].rows:
-                resp = (
-                    restyle_refusal(r.response, cfg.refusal_style)
-                    if r.label == "unsafe"
-                    else r.response
-                )
+                resp = r.response
+                if r.label == "unsafe":
+                    resp = restyle_refusal(r.response, cfg.refusal_style, r.category)
+                    n_refusals += 1
                 n_changed += resp != r.response
                 rows.append(dataclasses.replace(r, response=resp))
             pools[role].rows = rows
         done["refusals_restyled"] = n_changed
+        done["refusals_in_pools"] = n_refusals
+        if cfg.refusal_style == "reasoned":
+            done["refusals_restyled_note"] = (
+                f"{n_changed} of {n_refusals} refusals got a reason added; the other "
+                f"{n_refusals - n_changed} already stated one"
+            )
     return done
 
 
