@@ -1,289 +1,503 @@
-"""The demo sweep: mixtures -> LoRA per N -> generate -> judge -> metrics -> report.
+"""The study grid: every cell (base model x strategy x N x seed) through the one pipeline, then
+one comparative report.
 
-    safetylab demo --out runs/demo          # full grid
-    safetylab demo --quick                  # smaller grid, a first look
+    safetylab study demo                          # what `safetylab demo` runs
+    safetylab study cpu --out runs/cpu            # all four strategies on the bundled model
+    safetylab study my.yaml --out runs/s --shard 2/8      # one of 8 workers on one study dir
+    safetylab study --status runs/s
 
-Every stage skips what the run directory already has, so re-running resumes.
+Study directory: ``config.resolved.yaml``, ``prompts.jsonl``, ``general/`` (the general data,
+distilled once per base model), ``cells/<cell id>/`` (one run directory per cell: mixture,
+adapter, generations, judgments, metrics, ``done.json`` or ``error.json``), and over all
+finished cells ``metrics.json``, ``answers.csv``, ``report.md``, ``report.html``.
+
+Workers: a cell runs under a file lock (``cells/<id>.lock``); ``--shard i/k`` takes every k-th
+cell; a finished cell is never redone, a half-done one resumes from its logs and checkpoints, a
+failed one is recorded and retried on the next run while the others go on.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import logging
+import os
+import socket
 import time
-from contextlib import contextmanager
-from dataclasses import asdict
+import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from safetylab.config import DemoConfig
-from safetylab.data import (
-    balanced_mixture,
-    find_contamination,
-    load_bundled,
-    mixture_sha256,
-)
 from safetylab.errors import SafetylabError
-from safetylab.evals import suite_metrics
-from safetylab.evals._suites import get_suite
-from safetylab.generate import HFBackend, generate_for
-from safetylab.judges import judge_generations
-from safetylab.judges._spec import build_judges
-from safetylab.records import Example, Generation, Judgment, MetricRow, Prompt
-from safetylab.registry import load_plugins
-from safetylab.store import GenerationCache, RunDir, cache_dir, sha256_file, write_json
+from safetylab.pipeline._cell import (
+    BASE,
+    Cell,
+    build_cell_mixture,
+    cell_state,
+    distill_prompts,
+    enumerate_cells,
+    general_examples,
+    general_rows,
+    mark,
+    read_cell_rows,
+    strategy_sizes,
+    write_general_file,
+)
+from safetylab.pipeline._config import StudyConfig, train_config
+from safetylab.pipeline._stage import generate_and_judge
+from safetylab.records import Example, MetricRow, Prompt, content_id
+from safetylab.store import (
+    DirLock,
+    GenerationCache,
+    JsonlLog,
+    RunDir,
+    cache_dir,
+    try_lock,
+    write_json,
+)
 
 log = logging.getLogger(__name__)
 
-DEMO_SUITES = ("harm", "overrefusal", "helpful")
+#: Options that may differ between runs into one study dir (they do not change any result)
+RESUMABLE = ("name", "probes", "gpu_hours_per_1k_examples", "base_url")
 
 
-def model_name(n: int) -> str:
-    return f"safety-{n}"
+@dataclass
+class StudyResult:
+    """What one worker did, and the study's rows over every finished cell."""
+
+    cells: list[Cell]
+    ran: list[str] = field(default_factory=list)  #: cell ids this worker finished
+    failed: dict[str, str] = field(default_factory=dict)  #: cell label@id -> error
+    rows: list[dict[str, Any]] = field(default_factory=list)  #: metrics.json rows
 
 
-class Timer:
-    """Wall time per stage, written to ``timings.json``."""
+def parse_shard(text: str | None) -> tuple[int, int]:
+    """``i/k`` (1-based) -> (i, k); None -> (1, 1)."""
+    if not text:
+        return (1, 1)
+    try:
+        i, k = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise SafetylabError(f"--shard {text!r}: expected i/k, e.g. 2/8") from None
+    if not 1 <= i <= k:
+        raise SafetylabError(f"--shard {text}: i must be in 1..k")
+    return (i, k)
 
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
 
-    @contextmanager
-    def stage(self, name: str) -> Any:
-        t = time.perf_counter()
-        log.info("[%s] ...", name)
-        yield
-        self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - t, 2)
+def study_prompts(cfg: StudyConfig, source: str | None) -> list[Prompt]:
+    """The evaluation prompts every cell answers (attacks and keyword swaps included)."""
+    from safetylab.evals._run import EvalConfig, build_prompts
 
-
-def eval_prompts(cfg: DemoConfig) -> list[Prompt]:
-    sizes = asdict(cfg.eval)
+    ev = cfg.eval
     out: list[Prompt] = []
-    for suite in DEMO_SUITES:
-        out.extend(get_suite(suite).prompts(sizes[suite]))
+    for s in ev.suites:
+        n = ev.n.get(s, 40) if isinstance(ev.n, dict) else ev.n
+        ec = EvalConfig(suites=[s], n=n, source=source, attacks=list(ev.attacks.get(s, [])),
+                        keyword_check=ev.keyword_check, seed=0)  # fmt: skip
+        out += build_prompts(ec)
+    seen: set[str] = set()
+    return [p for p in out if not (p.id in seen or seen.add(p.id))]  # type: ignore[func-returns-value]
+
+
+def data_sha256() -> str:
+    """sha256 over the bundled data files (a new data version makes new cells)."""
+    from safetylab.data import BUNDLED_DIR
+
+    h = hashlib.sha256()
+    for p in sorted(Path(BUNDLED_DIR).rglob("*.jsonl")):
+        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
+def _lock(path: Path, timeout: float) -> Any:
+    from filelock import FileLock
+
+    return FileLock(str(path), timeout=timeout)
+
+
+def open_study_dir(
+    out: str | Path, conf: dict[str, Any], force: bool, wait_s: float = 600
+) -> RunDir:
+    """The study's RunDir, waiting while another worker holds it (it holds it only briefly:
+    to write shared files and to aggregate)."""
+    t0 = time.monotonic()
+    while True:
+        try:
+            return RunDir(out, conf, force=force, ignore=RESUMABLE, command="study")
+        except SafetylabError as e:
+            if "is in use by" not in str(e) or time.monotonic() - t0 > wait_s:
+                raise
+            time.sleep(0.2)
+
+
+class Study:
+    """A study directory bound to one config; runs this worker's cells."""
+
+    def __init__(self, cfg: StudyConfig, out: str | Path, *, source: str | None = None,
+                 force: bool = False) -> None:  # fmt: skip
+        self.cfg = cfg
+        self.source = source
+        self.conf = {**cfg.to_dict(), "source_given": bool(source)}
+        self.force = force
+        self.train = train_config(cfg)
+        self.prompts = study_prompts(cfg, source)
+        self.prompts_sha = content_id([p.id for p in self.prompts], n=64)
+        self.cells = enumerate_cells(cfg, self.prompts_sha, data_sha256())
+        run = open_study_dir(out, self.conf, force)
+        try:
+            self.path = run.path
+            JsonlLog(self.path / "prompts.jsonl").append(p.to_dict() for p in self.prompts)
+            write_json(self.path / "cells.json", [c.to_dict() for c in self.cells])
+        finally:
+            run.close()
+        self._judges: list[Any] | None = None
+        self._general: dict[str, tuple[list[Example], Path]] = {}
+        self._prefix: dict[str, Any] = {}
+
+    def cell_dir(self, cell: Cell) -> Path:
+        return self.path / "cells" / cell.id
+
+    # ------------------------------------------------------------ running
+
+    def run_shard(self, shard: tuple[int, int] = (1, 1)) -> StudyResult:
+        i, k = shard
+        mine = [c for j, c in enumerate(self.cells) if j % k == i - 1]
+        res = StudyResult(self.cells)
+        for cell in mine:
+            d = self.cell_dir(cell)
+            if cell_state(d) == "done":
+                continue
+            lock = try_lock(
+                self.path / "cells" / f"{cell.id}.lock", f"safetylab study: {cell.label}"
+            )
+            if lock is None:
+                log.info("%s: another worker is running it", cell.label)
+                continue
+            try:
+                if cell_state(d) == "done":
+                    continue
+                self._run_cell(cell, d, res)
+            finally:
+                lock.release()
+        run = open_study_dir(self.path, self.conf, self.force)
+        try:
+            res.rows = self.aggregate()
+        finally:
+            run.close()
+        for c in self.cells:  # failures of any worker, as recorded in the study dir
+            err = self.cell_dir(c) / "error.json"
+            if cell_state(self.cell_dir(c)) == "failed":
+                res.failed[f"{c.label}@{c.id}"] = json.loads(err.read_text())["error"]
+        return res
+
+    def _run_cell(self, cell: Cell, d: Path, res: StudyResult) -> None:
+        t0 = time.time()
+        try:
+            run = RunDir(d, {"cell": cell.to_dict()}, command="study-cell")
+        except SafetylabError as e:
+            res.failed[f"{cell.label}@{cell.id}"] = str(e)
+            return
+        (d / "error.json").unlink(missing_ok=True)
+        try:
+            self.run_cell(cell, run)
+        except Exception as e:  # recorded; the other cells go on
+            log.error("cell %s failed: %s", cell.label, e)
+            msg = str(e) if isinstance(e, SafetylabError) else f"{type(e).__name__}: {e}"
+            mark(d, "error.json", {"cell": cell.to_dict(), "error": msg,
+                                   "traceback": traceback.format_exc()})  # fmt: skip
+        else:
+            mark(d, "done.json", {"cell": cell.to_dict(), "seconds": round(time.time() - t0, 1)})
+            res.ran.append(cell.id)
+        finally:
+            run.close()
+
+    def judges(self) -> list[Any]:
+        if self._judges is None:
+            from safetylab.judges._spec import build_judges
+
+            self._judges = build_judges(self.cfg.eval.judges, self.cfg.eval.judge_options)
+        return self._judges
+
+    def general(self, model: str) -> tuple[list[Example], Path]:
+        """The general Examples for ``model`` (distilled once per base model, under a lock)."""
+        if model in self._general:
+            return self._general[model]
+        g = self.cfg.general
+        key = content_id(model, dataclasses.asdict(g), self.cfg.backend, n=12)
+        gdir = self.path / "general"
+        gdir.mkdir(exist_ok=True)
+        path = gdir / f"{key}.jsonl"
+        rows = general_rows(self.cfg, self.source)
+        with _lock(gdir / f"{key}.lock", -1):
+            answers = None
+            if g.distill:
+                backend = self.backend(model, None, key)
+                dec = {"max_new_tokens": g.distill_max_new_tokens, "do_sample": False}
+                from safetylab.generate import generate_for
+
+                cache = GenerationCache(cache_dir() / "generations.sqlite")
+                try:
+                    gens = generate_for(backend, "base", distill_prompts(rows), dec,
+                                        JsonlLog(gdir / f"{key}.distill.jsonl"), cache)  # fmt: skip
+                finally:
+                    cache.close()
+                by_id = {p.id: p.text for p in distill_prompts(rows)}
+                answers = {by_id[x.prompt_id]: (x.text, x.n_tokens) for x in gens}
+            examples = general_examples(rows, answers, g.distill_max_new_tokens)
+            if not path.exists():
+                write_general_file(path, examples)
+        self._general[model] = (examples, path)
+        return examples, path
+
+    def backend(self, model: str, adapter: Path | None, name: str) -> Any:
+        """The generation backend of one model (base, or base + a cell's adapter)."""
+        cfg = self.cfg
+        if cfg.backend == "mock":
+            from safetylab.generate import MockBackend
+
+            return MockBackend(f"mock:{model}:{adapter.name if adapter else 'base'}")
+        if cfg.backend == "vllm":
+            from safetylab.registry import backends, load_plugins
+
+            load_plugins()
+            return backends.get("vllm")(model, adapter=adapter, batch_size=cfg.eval.batch_size)
+        if cfg.backend == "openai":
+            from safetylab.generate._openai import OpenAIBackend
+
+            return OpenAIBackend(str(cfg.base_url), name)  # the server serves each adapter by name
+        from safetylab.generate import HFBackend
+        from safetylab.models import load_base
+
+        lm = load_base(model, adapter=adapter)
+        be = HFBackend(lm.model, lm.tokenizer, lm.fingerprint, cfg.eval.batch_size)
+        be.loaded = lm  # type: ignore[attr-defined]
+        return be
+
+    def run_cell(self, cell: Cell, run: RunDir) -> None:
+        """mixture -> train -> generate -> judge -> metrics, each step resumable."""
+        import torch
+
+        from safetylab.data import write_mixture
+
+        torch.manual_seed(cell.seed)
+        d = run.path
+        write_json(d / "cell.json", cell.to_dict())
+        general, gfile = self.general(cell.model)
+        mix = build_cell_mixture(self.cfg, cell, general, gfile, self.source)
+        mix_path = d / "mixture.jsonl"
+        write_mixture(mix.examples, mix.card, mix_path)
+        adapter = self.train_cell(cell, d, mix.examples)
+        backend = self.backend(cell.model, adapter, cell.label)
+        dec = {"max_new_tokens": self.cfg.eval.max_new_tokens, "do_sample": False}
+        run.log("prompts.jsonl").append(p.to_dict() for p in self.prompts)
+        cache = GenerationCache(cache_dir() / "generations.sqlite")
+        try:
+            res = generate_and_judge(backend, cell.label, self.prompts, dec, self.judges(), run,
+                                     cache=cache)  # fmt: skip
+        finally:
+            cache.close()
+        rows = self.cell_metrics(cell, res.labels)
+        lm = getattr(backend, "loaded", None)
+        if self.cfg.eval.mc and lm is not None and "helpful" in self.cfg.eval.suites:
+            from safetylab.evals._capability import capability_row
+
+            rows.append(capability_row(cell.label, lm.model, lm.tokenizer, self.cfg.eval.mc,
+                                       cell.seed))  # fmt: skip
+        write_json(d / "metrics.json", [r.to_dict() for r in rows])
+
+    def cell_metrics(self, cell: Cell, labels: dict[str, str]) -> list[MetricRow]:
+        """Suite rows, attack success per transform and keyword reliance (as ``eval``)."""
+        from safetylab.evals._run import EvalConfig, compute_eval_metrics
+
+        ec = EvalConfig(suites=list(self.cfg.eval.suites), seed=cell.seed)
+        return compute_eval_metrics(ec, self.prompts, labels, cell.label)
+
+    def train_cell(self, cell: Cell, d: Path, examples: list[Example]) -> Path | None:
+        """The cell's LoRA adapter (reused when its train_state matches the mixture)."""
+        if self.cfg.backend == "mock":
+            return None
+        from safetylab.data import mixture_sha256
+        from safetylab.models import load_base
+        from safetylab.train import PrefixCache, apply_lora, train
+
+        out = d / "adapter"
+        sha = mixture_sha256(examples)
+        state = out / "train_state.json"
+        if (
+            state.exists()
+            and (out / "adapter_model.safetensors").exists()
+            and json.loads(state.read_text()).get("mixture_sha256") == sha
+        ):
+            return out
+        lm = load_base(cell.model)
+        model = apply_lora(lm.model, self.train)
+        prefix = self._prefix.setdefault(cell.model, PrefixCache())
+        train(model, lm.tokenizer, examples, self.train, out, desc=f"train {cell.label}",
+              metadata={"mixture_sha256": sha, "base_fingerprint": lm.fingerprint, "cell": cell.id},
+              prefix_cache=prefix, resume=True, save_on_interrupt=True)  # fmt: skip
+        return out
+
+    # ------------------------------------------------------------ aggregate
+
+    def display(self) -> list[tuple[str, Cell]]:
+        """(strategy, cell) for every row of the report: the N = 0 cell under each strategy."""
+        out = []
+        for c in self.cells:
+            if c.strategy == BASE:
+                out += [(s, c) for s in self.cfg.strategies if 0 in strategy_sizes(self.cfg, s)]
+            else:
+                out.append((c.strategy, c))
+        return out
+
+    def aggregate(self) -> list[dict[str, Any]]:
+        """metrics.json, answers.csv and the report over every finished cell."""
+        rows: list[dict[str, Any]] = []
+        for strategy, c in self.display():
+            d = self.cell_dir(c)
+            if cell_state(d) != "done":
+                continue
+            for r in read_cell_rows(d):
+                rows.append({**r.to_dict(), "model": f"{strategy}-{c.n}", "strategy": strategy,
+                             "n_safety": c.n, "seed": c.seed, "base_model": c.model,
+                             "cell": c.id})  # fmt: skip
+        write_json(self.path / "metrics.json", rows)
+        from safetylab.pipeline._answers import write_answers
+
+        write_answers(self.path / "answers.csv", self.prompts,
+                      [(c, self.cell_dir(c)) for c in self.cells
+                       if cell_state(self.cell_dir(c)) == "done"])  # fmt: skip
+        from safetylab.report._report import write_study_report
+
+        write_study_report(self.path, self.cfg, rows, self.status_rows())
+        try:
+            from safetylab.report import write_view
+        except ImportError:
+            pass
+        else:
+            done: list[str | Path] = [
+                self.cell_dir(c) for c in self.cells if cell_state(self.cell_dir(c)) == "done"
+            ]
+            try:
+                write_view(done, self.path / "view.html")
+            except Exception as e:  # the interactive view is optional
+                log.warning("view.html not written: %s", e)
+        return rows
+
+    # ------------------------------------------------------------ status
+
+    def status_rows(self) -> list[dict[str, Any]]:
+        return status_rows(self.path, self.cells)
+
+
+def status_rows(path: Path, cells: list[Cell]) -> list[dict[str, Any]]:
+    """One row per cell: label, seed, model, id, state (done/running/failed/pending), seconds."""
+    out = []
+    for c in cells:
+        d = path / "cells" / c.id
+        state = cell_state(d)
+        info: dict[str, Any] = {}
+        if state == "done":
+            info = json.loads((d / "done.json").read_text())
+        elif state == "failed":
+            info = json.loads((d / "error.json").read_text())
+        else:
+            h = DirLock(path / "cells" / f"{c.id}.lock").holder()
+            if (
+                h
+                and isinstance(h.get("pid"), int)
+                and (h.get("host") != socket.gethostname() or _pid_alive(h["pid"]))
+            ):
+                state, info = "running", {"started": h.get("since")}
+        out.append({"cell": c.label, "seed": c.seed, "model": c.model, "id": c.id,
+                    "state": state, "seconds": info.get("seconds"),
+                    "error": info.get("error", ""), "started": info.get("started")})  # fmt: skip
     return out
 
 
-def check_contamination(train_prompts: list[str], prompts: list[Prompt]) -> None:
-    """Fail loudly if any evaluation prompt (exact or 8-gram) is in the training data."""
-    hits = find_contamination(train_prompts, [p.text for p in prompts], n=8)
-    if hits:
-        i, j, why = hits[0]
-        raise SafetylabError(
-            f"{len(hits)} training prompt(s) overlap evaluation prompts ({why}): "
-            f"train {train_prompts[i][:60]!r} vs eval {prompts[j].source_id}"
-        )
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
-def _safety_examples() -> list[Example]:
-    return [
-        Example(r["prompt"], r["refusal"], "bundled/safety", r["category"], "safety", "unsafe")
-        for r in load_bundled("safety")
-    ]
+def study_status(path: str | Path) -> str:
+    """The grid's state as text: one line per cell and an ETA."""
+    p = Path(path)
+    if not (p / "cells.json").exists():
+        raise SafetylabError(f"--status {p}: not a study directory (no cells.json)")
+    cells = [Cell(**c) for c in json.loads((p / "cells.json").read_text(encoding="utf-8"))]
+    return format_status(status_rows(p, cells))
 
 
-def distill_general(
-    cfg: DemoConfig, backend: HFBackend, run: RunDir, cache: GenerationCache, progress: Any
-) -> list[Example]:
-    """General instructions answered by the base model itself (greedy), cached."""
-    rows = load_bundled("general")[: cfg.n_general]
-    prompts = [Prompt(r["instruction"], "distill", "safe", r["task_type"], r["id"]) for r in rows]
-    dec = {"max_new_tokens": cfg.distill_max_new_tokens, "do_sample": False}
-    gens = generate_for(backend, "base", prompts, dec, run.log("distill.jsonl"), cache, progress)
-    limit = cfg.distill_max_new_tokens
-    return [
-        Example(
-            p.text, g.text, "bundled/general", p.category, "general", "safe", g.n_tokens < limit
-        )
-        for p, g in zip(prompts, gens, strict=True)
-        if g.text.strip()
-    ]
+def format_status(rows: list[dict[str, Any]]) -> str:
+    from collections import Counter
+
+    lines = [f"{'cell':<28} {'seed':>4}  {'state':<8} {'seconds':>8}  id"]
+    for r in rows:
+        secs = "" if r["seconds"] is None else f"{r['seconds']:.0f}"
+        err = f"  {r['error'][:80]}" if r["error"] else ""
+        lines.append(f"{r['cell']:<28} {r['seed']:>4}  {r['state']:<8} {secs:>8}  {r['id']}{err}")
+    n = Counter(r["state"] for r in rows)
+    done = [r["seconds"] for r in rows if r["state"] == "done" and r["seconds"] is not None]
+    left = n["pending"] + n["running"] + n["failed"]
+    eta = ""
+    if done and left:
+        per = sum(done) / len(done)
+        workers = max(1, n["running"])
+        eta = f"; ETA ~{per * left / workers / 60:.0f} min at {per / 60:.1f} min per cell"
+    lines.append(
+        f"{n['done']} done, {n['running']} running, {n['failed']} failed, "
+        f"{n['pending']} pending of {len(rows)}{eta}"
+    )
+    return "\n".join(lines)
 
 
-def _bar(total: int, desc: str, unit: str) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit=unit)
-
-
-def run_demo(cfg: DemoConfig, out: str | Path, *, force: bool = False) -> list[MetricRow]:
-    """Run (or resume) the sweep into ``out``; returns the metric rows."""
-    import torch
+def run_study(cfg: StudyConfig, out: str | Path, *, shard: tuple[int, int] = (1, 1),
+              source: str | None = None, force: bool = False) -> StudyResult:  # fmt: skip
+    """Run (or resume) this worker's cells of the study into ``out``, then aggregate."""
+    from safetylab.registry import load_plugins
 
     load_plugins()
-    torch.manual_seed(cfg.seed)
-    run = RunDir(out, cfg.to_dict(), force=force)
-    timer = Timer()
-    judges = build_judges(cfg.judges, cfg.judge_options)
-
-    prompts = eval_prompts(cfg)
-    run.log("prompts.jsonl").append(p.to_dict() for p in prompts)
-    general_rows = load_bundled("general")[: cfg.n_general]
-    safety_all = _safety_examples()
-    if max(cfg.grid) > len(safety_all):
-        raise SafetylabError(
-            f"grid: at most {len(safety_all)} bundled safety examples, got {max(cfg.grid)}"
-        )
-    check_contamination(
-        [r["instruction"] for r in general_rows] + [e.prompt for e in safety_all], prompts
-    )
-
-    from safetylab.models import load_adapters, load_base
-
-    with timer.stage("load"):
-        base = load_base(cfg.model)
-    cache = GenerationCache(cache_dir() / "generations.sqlite")
-    backend = HFBackend(base.model, base.tokenizer, base.fingerprint, cfg.gen_batch_size)
-    with timer.stage("distill"):
-        bar = _bar(cfg.n_general, "distill general answers", "prompt")
-        general = distill_general(cfg, backend, run, cache, bar)
-        bar.close()
-
-    mixtures: dict[int, list[Example]] = {}
-    mix_info: dict[str, Any] = {}
-    mix_dir = run.file("mixtures")
-    mix_dir.mkdir(exist_ok=True)
-    for n in cfg.grid:
-        mix = balanced_mixture(general, safety_all, n, cfg.seed)
-        mixtures[n] = mix
-        sha = mixture_sha256(mix)
-        mix_info[model_name(n)] = {
-            "n_safety": n,
-            "n_general": len(general),
-            "rows": len(mix),
-            "sha256": sha,
-        }
-        path = mix_dir / f"{model_name(n)}.jsonl"
-        if not path.exists() or sha256_file(path) != _jsonl_sha(mix):
-            path.write_text(
-                "".join(json.dumps(e.to_dict(), ensure_ascii=False) + "\n" for e in mix),
-                encoding="utf-8",
-            )
-    run.log("examples.jsonl").append(e.to_dict() for n in cfg.grid for e in mixtures[n])
-    write_json(run.file("mixtures.json"), mix_info)
-
-    adapters = _train_all(cfg, run, mixtures, mix_info, base.fingerprint, timer)
-
-    gen_log = run.log("generations.jsonl")
-    jud_log = run.log("judgments.jsonl")
-    dec = {"max_new_tokens": cfg.max_new_tokens, "do_sample": False}
-    text_of = {p.id: p.text for p in prompts}
-    all_gens: dict[str, list[Generation]] = {}
-    all_judg: dict[str, dict[str, list[Judgment]]] = {}
-    with timer.stage("generate"):  # base weights once, every model's adapter onto them
-        tuned, fingerprints = load_adapters(
-            cfg.model, {model_name(n): adapters[n] for n in cfg.grid}
-        )
-    for n in cfg.grid:
-        name = model_name(n)
-        with timer.stage("generate"):
-            be = HFBackend(
-                tuned.model, tuned.tokenizer, fingerprints[name], cfg.gen_batch_size, adapter=name
-            )
-            bar = _bar(len(prompts), f"generate {name}", "prompt")
-            all_gens[name] = generate_for(be, name, prompts, dec, gen_log, cache, bar)
-            bar.close()
-        with timer.stage("judge"):
-            all_judg[name] = {
-                f"{j.name}@{j.version}": judge_generations(j, all_gens[name], text_of, jud_log)
-                for j in judges
-            }
-    cache.close()
-
-    with timer.stage("metrics"):
-        primary = f"{judges[0].name}@{judges[0].version}"
-        rows = compute_metrics(
-            prompts, all_gens, {m: all_judg[m][primary] for m in all_judg}, cfg.seed
-        )
-        write_json(run.file("metrics.json"), [r.to_dict() for r in rows])
-    with timer.stage("report"):
-        from safetylab.report import write_reports
-
-        write_reports(run.path, cfg, rows, prompts, all_gens, all_judg, primary)
-    write_json(run.file("timings.json"), timer.seconds)
-    run.write_manifest(
-        {
-            "base_model": cfg.model,
-            "base_fingerprint": base.fingerprint,
-            "model_fingerprints": fingerprints,
-            "mixtures": mix_info,
-            "judges": [f"{j.name}@{j.version}" for j in judges],
-            "data_sha256": {
-                p.name: sha256_file(p)
-                for p in sorted((Path(__file__).parent / "data" / "bundled").rglob("*.jsonl"))
-            },
-        }
-    )
-    return rows
+    return Study(cfg, out, source=source, force=force).run_shard(shard)
 
 
-def _jsonl_sha(rows: list[Example]) -> str:
-    import hashlib
+def demo_study(cfg: Any) -> StudyConfig:
+    """A StudyConfig from the old DemoConfig (``safetylab.load_config``): safety-only over its grid."""
+    from safetylab.pipeline._config import EvalSpec, GeneralSpec
 
-    text = "".join(json.dumps(e.to_dict(), ensure_ascii=False) + "\n" for e in rows)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _train_all(
-    cfg: DemoConfig,
-    run: RunDir,
-    mixtures: dict[int, list[Example]],
-    mix_info: dict[str, Any],
-    base_fp: str,
-    timer: Timer,
-) -> dict[int, Path]:
-    """One LoRA adapter per N; an adapter whose train_state matches its mixture is reused."""
-    from safetylab.models import load_base
-    from safetylab.train import PrefixCache, apply_lora, train
-
-    adapters: dict[int, Path] = {}
-    prefix = PrefixCache()
-    for n in cfg.grid:
-        name = model_name(n)
-        out = run.file("models") / name
-        adapters[n] = out
-        state = out / "train_state.json"
-        if state.exists() and (out / "adapter_model.safetensors").exists():
-            info = json.loads(state.read_text())
-            if info.get("mixture_sha256") == mix_info[name]["sha256"]:
-                log.info("%s already trained, skipping", name)
-                continue
-        with timer.stage("train"):
-            lm = load_base(cfg.model)
-            model = apply_lora(lm.model, cfg.train)
-            stats = train(
-                model,
-                lm.tokenizer,
-                mixtures[n],
-                cfg.train,
-                out,
-                desc=f"train {name}",
-                metadata={"mixture_sha256": mix_info[name]["sha256"], "base_fingerprint": base_fp},
-                prefix_cache=prefix,
-                resume=True,  # a demo stopped mid-training continues from its last checkpoint
-                save_on_interrupt=True,
-            )
-            log.info(
-                "%s: loss %.3f -> %.3f, %s tokens/s",
-                name,
-                stats["loss_first"],
-                stats["loss_last"],
-                stats["tokens_per_s"],
-            )
-    return adapters
+    return StudyConfig(
+        name="demo", models=[cfg.model],
+        general=GeneralSpec(n=cfg.n_general, distill_max_new_tokens=cfg.distill_max_new_tokens),
+        strategies={"safety-only": {}}, sizes=list(cfg.grid), seeds=[cfg.seed],
+        train=dataclasses.asdict(cfg.train),
+        eval=EvalSpec(suites=["harm", "overrefusal", "helpful"], n=dataclasses.asdict(cfg.eval),
+                      judges=list(cfg.judges), judge_options=dict(cfg.judge_options),
+                      max_new_tokens=cfg.max_new_tokens, batch_size=cfg.gen_batch_size,
+                      keyword_check=False),
+    )  # fmt: skip
 
 
-def compute_metrics(
-    prompts: list[Prompt],
-    gens: dict[str, list[Generation]],
-    judgments: dict[str, list[Judgment]],
-    seed: int,
+def run_demo(
+    cfg: Any = "demo", out: str | Path = "runs/demo", *, force: bool = False
 ) -> list[MetricRow]:
-    """Per model, each suite's metrics (harmful-compliance rate, refusal rates, per category)."""
-    rows: list[MetricRow] = []
-    for model, glist in gens.items():
-        labels = {
-            g.prompt_id: j.label for g, j in zip(glist, judgments[model], strict=True) if j.label
-        }
-        rows.extend(suite_metrics(model, prompts, labels, seed, DEMO_SUITES))
-    return rows
+    """Run the demo study (a preset name, a StudyConfig, or the old DemoConfig); its rows."""
+    from safetylab.pipeline._config import load_study
+    from safetylab.records import from_dict
+
+    if isinstance(cfg, str):
+        cfg = load_study(cfg)
+    elif not isinstance(cfg, StudyConfig):
+        cfg = demo_study(cfg)
+    res = run_study(cfg, out, force=force)
+    if res.failed:
+        raise SafetylabError(
+            "failed cells: " + "; ".join(f"{k}: {v}" for k, v in res.failed.items())
+        )
+    return [from_dict(MetricRow, r) for r in res.rows]

@@ -1,4 +1,4 @@
-"""``safetylab demo``: the paper's ablation in miniature on the bundled model."""
+"""``safetylab demo``: an alias of ``safetylab study demo`` (same outputs, same table)."""
 
 from __future__ import annotations
 
@@ -6,40 +6,45 @@ import argparse
 from typing import Any
 
 
+def preset_sizes(preset: str) -> str:
+    """``N = 0, 100``: the size grid of a shipped study preset, read from its YAML file so the
+    help never disagrees with the config."""
+    from safetylab._yaml import read_yaml_mapping
+    from safetylab.config import PRESETS_DIR
+
+    sizes = read_yaml_mapping(PRESETS_DIR / f"{preset}.yaml").get("sizes") or []
+    return "N = " + ", ".join(str(n) for n in sizes)
+
+
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "demo",
-        help="run the safety-data ablation end to end (mixtures, LoRA, generate, judge, report)",
-        description="Run (or resume) the safety-data ablation on the bundled model.",
+        help="the safety-data study in miniature (= safetylab study demo)",
+        description="Run (or resume) the demo study on the bundled model: safety-only over "
+        f"{preset_sizes('study-demo')} and context-aware at the top N.",
     )
+    p.add_argument("--out", default=None, help="study directory (default runs/demo)")
     p.add_argument(
-        "--out", default=None, help="run directory (default runs/demo or runs/demo-quick)"
+        "--quick",
+        action="store_true",
+        help=f"smaller grid for a first look ({preset_sizes('study-demo-quick')})",
     )
-    p.add_argument("--quick", action="store_true", help="smaller grid for a first look (N = 0, 64)")
-    p.add_argument("--config", default=None, help="YAML config (default: the shipped preset)")
-    p.add_argument("--model", default=None, help="base model: bundled name, HF id or local folder")
-    p.add_argument(
-        "--force", action="store_true", help="reuse a run directory made by another config"
-    )
+    p.add_argument("--config", default=None, help="a study YAML instead of the preset")
+    p.add_argument("--source", default=None, help="folder with local copies of public datasets")
+    p.add_argument("--force", action="store_true", help="reuse a study dir made by another config")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
+    from safetylab.cli import _study
 
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from safetylab.config import load_config, validate
-    from safetylab.report import headline_table
-    from safetylab.sweep import run_demo
-
-    preset = "demo-quick" if args.quick else "demo"
-    cfg = load_config(args.config, preset=None if args.config else preset)
-    if args.model:
-        cfg.model = args.model
-        validate(cfg)
-    out = args.out or f"runs/{preset}"
-    rows = run_demo(cfg, out, force=args.force)
-    print()
-    print(headline_table(rows))
-    print(f"\nreport: {out}/report.html  (also report.md, metrics.json)")
-    return 0
+    preset = "study-demo-quick" if args.quick else "demo"
+    ns = argparse.Namespace(
+        config=args.config or preset,
+        out=args.out or ("runs/demo-quick" if args.quick else "runs/demo"),
+        shard=None,
+        source=args.source,
+        force=args.force,
+        status=None,
+    )
+    return _study.run(ns)

@@ -1,0 +1,48 @@
+"""The tidy per-answer table of a study: one row per (cell, prompt), each judge's label a column.
+
+Columns: cell, strategy, N, seed, base_model, suite, category, transform, prompt, answer, then
+one column per judge (``strmatch@1``, ...).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from safetylab.records import Prompt
+from safetylab.store import read_jsonl, write_text
+
+
+def answer_rows(prompts: list[Prompt], cells: list[tuple[Any, Path]]) -> list[dict[str, Any]]:
+    """Rows for every finished cell (in cell order, then prompt order)."""
+    by_id = {p.id: p for p in prompts}
+    out: list[dict[str, Any]] = []
+    for cell, d in cells:
+        gpath, jpath = d / "generations.jsonl", d / "judgments.jsonl"
+        if not gpath.exists():
+            continue
+        labels: dict[str, dict[str, str]] = {}
+        if jpath.exists():
+            for j in read_jsonl(jpath):
+                labels.setdefault(j["generation_id"], {})[j["judge"]] = j["label"]
+        gens = {g["prompt_id"]: g for g in read_jsonl(gpath)}
+        for p in prompts:
+            g = gens.get(p.id)
+            if g is None or p.id not in by_id:
+                continue
+            out.append({"cell": cell.label, "strategy": cell.strategy, "N": cell.n,
+                        "seed": cell.seed, "base_model": cell.model, "cell_id": cell.id,
+                        "suite": p.suite, "category": p.category, "transform": p.transform,
+                        "prompt": p.text, "answer": g["text"],
+                        **labels.get(g["id"], {})})  # fmt: skip
+    return out
+
+
+def write_answers(path: Path, prompts: list[Prompt], cells: list[tuple[Any, Path]]) -> int:
+    """Write ``answers.csv``; returns the number of rows."""
+    import pandas as pd
+
+    rows = answer_rows(prompts, cells)
+    df = pd.DataFrame(rows)
+    write_text(path, df.to_csv(index=False) if rows else "")
+    return len(rows)
