@@ -185,3 +185,52 @@ def test_bad_sampling_flags_are_one_line_errors(tmp_path, capsys, flags, message
     err = capsys.readouterr().err
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "x" / "generations.jsonl").exists()
+
+
+def test_an_interrupted_eval_resumes_to_the_same_files_as_an_uninterrupted_one(
+    tmp_path, monkeypatch
+):
+    """The backend dies after 7 answers; the rerun generates only the rest, and every file the
+    run writes is byte for byte the one of a run that was never interrupted."""
+    from safetylab.evals import _backends
+    from safetylab.evals._run import run_eval
+    from safetylab.generate import MockBackend
+
+    class Dies(MockBackend):
+        def generate(self, prompts, decoding, on_batch=None):
+            def save(idx, answers):
+                if self.calls > 7:
+                    raise RuntimeError("killed")
+                if on_batch is not None:
+                    on_batch(idx, answers)
+
+            return super().generate(prompts, decoding, save)
+
+    used: list[MockBackend] = []
+
+    def backend(kind):
+        def make(cfg):
+            used.append(kind())
+            return used[-1], None
+
+        return make
+
+    cfg = EvalConfig(backend="mock", suites=ALL, n=4, attacks=["fiction"])
+    n_prompts = len(build_prompts(cfg))
+    monkeypatch.setattr(_backends, "main_backend", backend(Dies))
+    monkeypatch.setenv("SAFETYLAB_CACHE", str(tmp_path / "cache-cut"))
+    with pytest.raises(RuntimeError, match="killed"):
+        run_eval(cfg, tmp_path / "cut")
+    assert len((tmp_path / "cut" / "generations.jsonl").read_text().splitlines()) == 7
+    assert not (tmp_path / "cut" / "metrics.json").exists()
+    monkeypatch.setattr(_backends, "main_backend", backend(MockBackend))
+    rows = run_eval(cfg, tmp_path / "cut")
+    assert used[-1].calls == n_prompts - 7  # only what was missing was generated
+    monkeypatch.setenv("SAFETYLAB_CACHE", str(tmp_path / "cache-full"))
+    assert [r.to_dict() for r in run_eval(cfg, tmp_path / "full")] == [r.to_dict() for r in rows]
+    assert used[-1].calls == n_prompts
+    for f in ("prompts", "generations", "judgments"):
+        name = f"{f}.jsonl"
+        assert (tmp_path / "cut" / name).read_bytes() == (tmp_path / "full" / name).read_bytes()
+    for name in ("metrics.json", "report.md", "config.resolved.yaml"):
+        assert (tmp_path / "cut" / name).read_bytes() == (tmp_path / "full" / name).read_bytes()
