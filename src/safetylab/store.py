@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import platform
 import sqlite3
@@ -16,11 +17,29 @@ import subprocess
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import yaml
 
+from safetylab._owner import LOCK, MARKER, DirLock, check_owner, read_marker, try_lock
+from safetylab._secrets import mask_secrets
 from safetylab.errors import SafetylabError
+
+log = logging.getLogger(__name__)
+
+__all__ = [  # run-directory ownership and locks live in _owner.py; import them from here
+    "LOCK",
+    "MARKER",
+    "DirLock",
+    "GenerationCache",
+    "JsonlLog",
+    "RunDir",
+    "check_out_file",
+    "check_owner",
+    "read_marker",
+    "try_lock",
+]
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -147,10 +166,53 @@ def versions() -> dict[str, str]:
     return out
 
 
-class RunDir:
-    """A run directory bound to one resolved config.
+def check_out_file(path: str | Path, *, force: bool = False, opt: str = "--out") -> Path:
+    """Refuse (SafetylabError) an output file that is a folder, sits under a file, or exists
+    already (unless ``force``: then only that file is replaced). Call before writing anything."""
+    p = Path(path)
+    if p.is_dir():
+        raise SafetylabError(f"{opt} {p}: is a folder; give a file name (e.g. {p / 'out.jsonl'})")
+    for parent in p.parents:
+        if parent.exists() and not parent.is_dir():
+            raise SafetylabError(f"{opt} {p}: {parent} is a file, not a folder")
+    if p.exists() and not force:
+        raise SafetylabError(
+            f"{opt} {p}: exists; choose another name or pass --force to replace it"
+        )
+    return p
 
-    Opening a directory made by a different config raises, unless ``force`` is set.
+
+def write_marker(path: str | Path, command: str, config: Any = None) -> None:
+    """Mark ``path`` as a run of ``safetylab <command>`` (rewritten only when it changes)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ver = version("safetylab")
+    except PackageNotFoundError:
+        ver = "unknown"
+    data = {"tool": "safetylab", "command": command, "version": ver}
+    if config is not None:
+        blob = yaml.safe_dump(config, sort_keys=True).encode()
+        data["config_sha256"] = hashlib.sha256(blob).hexdigest()
+    f = Path(path) / MARKER
+    old = None
+    if f.is_file():
+        try:
+            old = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = None
+    if old != data:
+        write_json(f, data)
+
+
+class RunDir:
+    """A run directory bound to one command and one resolved config, locked while open.
+
+    A folder is taken only when it is new, empty, or a run of the same ``command`` (its
+    ``.safetylab-run.json`` marker); a run made by a different config raises unless ``force``
+    (which only lets this run rewrite its own files: nothing is deleted). One process at a
+    time: a second writer gets an error naming the holder's PID. ``close()`` (or ``with``)
+    releases the lock; process exit does too.
     """
 
     def __init__(
@@ -160,30 +222,67 @@ class RunDir:
         *,
         force: bool = False,
         ignore: tuple[str, ...] = (),
+        command: str = "run",
     ) -> None:
         """``ignore``: top-level keys that may change between runs in one directory (e.g. the
         judges of an eval run: judgments are keyed by judge version, generations are reused)."""
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
+        self.command = command
+        config = mask_secrets(config)  # credentials in URLs are never written
         cfg_path = self.path / "config.resolved.yaml"
         text = yaml.safe_dump(config, sort_keys=True)
         new = yaml.safe_load(text)
-        old: Any = None
-        if cfg_path.exists():
+
+        def _old() -> Any:
+            if not cfg_path.is_file():
+                return None
             try:
-                old = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
-            except yaml.YAMLError:
-                old = None
-            same = isinstance(old, dict) and {k: v for k, v in old.items() if k not in ignore} == {
+                return yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
+            except (yaml.YAMLError, UnicodeDecodeError):
+                return None
+
+        def _same(old: Any) -> bool:
+            return isinstance(old, dict) and {k: v for k, v in old.items() if k not in ignore} == {
                 k: v for k, v in new.items() if k not in ignore
             }
-            if not same and not force:
+
+        # a marker-less run of this very config was made by an older safetylab: adopt it
+        legacy = self.path.is_dir() and _same(_old())
+        check_owner(self.path, command, adopt=legacy)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._lock = DirLock(self.path / LOCK, f"safetylab {command}", reentrant=True)
+        if not self._lock.acquire():
+            raise SafetylabError(self._lock.busy_message())
+        try:
+            check_owner(self.path, command, adopt=legacy)  # it may have changed while unlocked
+            old = _old()
+            if cfg_path.exists() and not _same(old) and not force:
                 raise SafetylabError(
                     f"{self.path} was made by another config; use a new --out or pass --force"
                 )
-        if old != new:
-            write_text(cfg_path, text)
+            write_marker(self.path, command, config)
+            if old != new:
+                write_text(cfg_path, text)
+        except BaseException:
+            self._lock.release()
+            raise
         self.config = config
+
+    def lock(self) -> DirLock:
+        """This run's lock (held since opening); ``with run.lock(): ...`` releases it after."""
+        return self._lock
+
+    def close(self) -> None:
+        """Release the run's lock."""
+        self._lock.release()
+
+    def __enter__(self) -> RunDir:
+        return self
+
+    def __exit__(
+        self, tp: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
     def file(self, name: str) -> Path:
         return self.path / name
@@ -200,21 +299,70 @@ class RunDir:
             "config_sha256": hashlib.sha256(
                 yaml.safe_dump(self.config, sort_keys=True).encode()
             ).hexdigest(),
-            **extra,
+            **mask_secrets(extra),
         }
         write_json(self.path / "manifest.json", manifest)
 
 
+def move_aside(path: str | Path, why: str) -> Path:
+    """Rename a broken cache file to ``<name>.corrupt-<timestamp>`` and say so in one line."""
+    p = Path(path)
+    aside = p.with_name(f"{p.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+    os.replace(p, aside)
+    for side in ("-journal", "-wal", "-shm"):
+        extra = p.with_name(p.name + side)
+        if extra.exists():
+            os.replace(extra, aside.with_name(aside.name + side))
+    log.warning("%s: %s; moved it aside to %s and starting a new one", p, why, aside.name)
+    return aside
+
+
+def read_json_cache(path: str | Path) -> Any:
+    """A cache file's JSON, or None when absent; a corrupt one is moved aside (None)."""
+    p = Path(path)
+    if not p.is_file():
+        return None
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        move_aside(p, f"corrupt JSON ({type(e).__name__})")
+        return None
+
+
 class GenerationCache:
-    """SQLite cache: (model fingerprint, prompt text, output-changing decoding) -> answer."""
+    """SQLite cache: (model fingerprint, prompt text, output-changing decoding) -> answer.
+
+    A corrupt file (truncated, garbage) is moved aside and a new cache started.
+    """
 
     def __init__(self, path: str | Path) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path))
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS gen (key TEXT PRIMARY KEY, text TEXT, n_tokens INTEGER)"
-        )
-        self.db.commit()
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = self._open()
+        except sqlite3.DatabaseError as e:
+            move_aside(self.path, f"not a readable SQLite cache ({e})")
+            self.db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(str(self.path), timeout=60)
+        try:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS gen (key TEXT PRIMARY KEY, text TEXT, n_tokens INTEGER)"
+            )
+            db.commit()
+            ok = db.execute("PRAGMA quick_check").fetchone()
+            if not ok or ok[0] != "ok":
+                raise sqlite3.DatabaseError(f"quick_check: {ok[0] if ok else 'no answer'}")
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def _recover(self, e: sqlite3.DatabaseError) -> None:
+        self.db.close()
+        move_aside(self.path, f"SQLite error ({e})")
+        self.db = self._open()
 
     @staticmethod
     def key(fingerprint: str, prompt: Any, decoding: dict[str, Any]) -> str:
@@ -223,16 +371,31 @@ class GenerationCache:
 
     def get_many(self, keys: list[str]) -> dict[str, tuple[str, int]]:
         out: dict[str, tuple[str, int]] = {}
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            q = f"SELECT key, text, n_tokens FROM gen WHERE key IN ({','.join('?' * len(chunk))})"
-            for k, t, n in self.db.execute(q, chunk):
-                out[k] = (t, n)
+        try:
+            for i in range(0, len(keys), 500):
+                chunk = keys[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                q = f"SELECT key, text, n_tokens FROM gen WHERE key IN ({marks})"
+                for k, t, n in self.db.execute(q, chunk):
+                    out[k] = (t, n)
+        except sqlite3.DatabaseError as e:
+            if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+                raise
+            self._recover(e)
+            return {}
         return out
 
     def put_many(self, items: Iterable[tuple[str, str, int]]) -> None:
-        self.db.executemany("INSERT OR REPLACE INTO gen VALUES (?, ?, ?)", list(items))
-        self.db.commit()
+        rows = list(items)
+        try:
+            self.db.executemany("INSERT OR REPLACE INTO gen VALUES (?, ?, ?)", rows)
+            self.db.commit()
+        except sqlite3.DatabaseError as e:
+            if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+                raise
+            self._recover(e)
+            self.db.executemany("INSERT OR REPLACE INTO gen VALUES (?, ?, ?)", rows)
+            self.db.commit()
 
     def close(self) -> None:
         self.db.close()

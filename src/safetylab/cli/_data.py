@@ -57,6 +57,9 @@ def add_parser(sub: Any) -> None:
     mix.add_argument("--out", required=True, help="output JSONL (a card goes to OUT.card.json)")
     mix.add_argument("--source", default=None, help="folder with local copies of public datasets")
     mix.add_argument("--seed", type=int, default=None, help="override the recipe's seed")
+    mix.add_argument(
+        "--force", action="store_true", help="replace existing output files (and their cards)"
+    )
     mix.set_defaults(func=run_mix)
 
 
@@ -202,13 +205,20 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 
 def run_mix(args: argparse.Namespace) -> int:
-    from safetylab.data._card import write_mixture
+    from safetylab.data._card import card_path_for, write_mixture
     from safetylab.data._strategies import build_mixtures, load_mix_config, output_path
+    from safetylab.store import check_out_file
 
+    force = bool(getattr(args, "force", False))
+    if Path(args.out).is_dir():
+        check_out_file(args.out)  # a folder: fail before building anything
     cfg = load_mix_config(args.config)
     if args.seed is not None:
         cfg.seed = args.seed
     mixes = build_mixtures(cfg, source=args.source)
+    for m in mixes:  # every output checked before the first one is written
+        check_out_file(output_path(args.out, m.tag), force=force)
+        check_out_file(card_path_for(output_path(args.out, m.tag)), force=force)
     for m in mixes:
         path = output_path(args.out, m.tag)
         card_path = write_mixture(m.examples, m.card, path, m.data)

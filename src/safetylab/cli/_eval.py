@@ -5,6 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from safetylab.cli._judge import add_network_flags, network_options
+
+#: EvalConfig field -> OpenAIBackend keyword given by ``network_options``
+NETWORK_FIELDS = {"timeout": "timeout", "retries": "max_retries", "max_wait": "max_wait"}
+
 
 def _csv(s: str) -> list[str]:
     return [x.strip() for x in s.split(",") if x.strip()]
@@ -66,6 +71,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--concurrency", type=int, default=8, help="--backend openai: requests in flight"
     )
+    add_network_flags(p, "--backend openai")
     p.add_argument("--seed", type=int, default=0)
     h = p.add_argument_group("helpful suite: drift, reward model, capability")
     h.add_argument(
@@ -111,7 +117,9 @@ def run(args: argparse.Namespace) -> int:
     from safetylab.evals._run import EvalConfig, run_eval
     from safetylab.judges._spec import parse_judge_options
 
+    net = network_options(args)  # validated; only the flags given (else the config's defaults)
     cfg = EvalConfig(
+        **{k: net[n] for k, n in NETWORK_FIELDS.items() if n in net},
         model=args.model,
         adapter=args.adapter,
         suites=_csv(args.suites),

@@ -63,7 +63,9 @@ def add_parser(sub: Any) -> None:
     r.add_argument("--input", required=True, help="CSV, JSON or JSONL file of answers")
     _common(r)
     r.add_argument("--out", required=True, help="output JSONL file")
+    r.add_argument("--force", action="store_true", help="replace --out if it exists")
     r.add_argument("--explain", action="store_true", help="also write the judge's explanation")
+    add_network_flags(r, "llm judge")
     _weights(r)
     r.set_defaults(func=run)
 
@@ -74,7 +76,11 @@ def add_parser(sub: Any) -> None:
         "and the confusion matrix. Labels may be ours or XSTest's (1_full_compliance, ...).",
     )
     v.add_argument("--judge", default="refusal", help="judge name")
-    v.add_argument("--labels", required=True, help="labelled CSV, JSON or JSONL file")
+    v.add_argument(
+        "--labels",
+        required=True,
+        help="labelled CSV, JSON or JSONL file (labels.jsonl from `safetylab view` reads as is)",
+    )
     _common(v, labels=True)
     v.add_argument("--json", action="store_true", help="end with one line of JSON")
     _weights(v)
@@ -114,6 +120,35 @@ def add_parser(sub: Any) -> None:
 
     ls = acts.add_parser("list", help="registered judges (same as `safetylab ls judges`)")
     ls.set_defaults(func=run)
+
+
+def add_network_flags(p: argparse.ArgumentParser, who: str) -> None:
+    """``--timeout``, ``--retries`` and ``--max-wait`` for commands that call an endpoint."""
+    g = p.add_argument_group(f"network ({who})")
+    g.add_argument("--timeout", type=float, default=None, help="seconds per request (120)")
+    g.add_argument("--retries", type=int, default=None, help="tries after the first one (5)")
+    g.add_argument(
+        "--max-wait",
+        type=float,
+        default=None,
+        help="seconds one request may take in all, tries and pauses included (300)",
+    )
+
+
+def network_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The network flags that were given, as OpenAIBackend keyword arguments (validated)."""
+    from safetylab.errors import SafetylabError
+
+    out: dict[str, Any] = {}
+    for flag, key in (("timeout", "timeout"), ("retries", "max_retries"), ("max_wait", "max_wait")):
+        v = getattr(args, flag, None)
+        if v is None:
+            continue
+        if not (v >= 0 if flag == "retries" else v > 0) or v != v or v == float("inf"):
+            want = ">= 0" if flag == "retries" else "a finite number of seconds > 0"
+            raise SafetylabError(f"--{flag.replace('_', '-')}: must be {want}, got {v}")
+        out[key] = v
+    return out
 
 
 def add_judge_option_flag(p: argparse.ArgumentParser) -> None:
@@ -193,10 +228,22 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from safetylab.errors import SafetylabError
     from safetylab.judges._io import write_jsonl_rows
+    from safetylab.store import check_out_file
 
+    check_out_file(args.out, force=args.force)
+    net = network_options(args)
+    options = list(args.judge_option)
+    if net:
+        if args.judge != "llm":
+            raise SafetylabError(
+                f"--timeout/--retries/--max-wait are for judges that call an endpoint (llm), "
+                f"not --judge {args.judge}"
+            )
+        options += [f"llm.{k}={v}" for k, v in net.items()]
     t, prompts, responses = _read(args.input, args.prompt_col, args.response_col)
-    judge = make_judge(args.judge, args.judge_weights, args.judge_option)
+    judge = make_judge(args.judge, args.judge_weights, options)
     verdicts = _judge_labels(judge, prompts, responses)
     clash = [c for c in ("label", "score", "explanation") if c in t.columns]
     if clash:

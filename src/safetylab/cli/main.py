@@ -10,9 +10,11 @@ import importlib
 import logging
 import pkgutil
 import sys
+from pathlib import Path
 from types import ModuleType
 
 import safetylab.cli
+from safetylab._secrets import mask_url
 from safetylab.errors import SafetylabError
 
 
@@ -50,11 +52,46 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except SafetylabError as e:
-        print(f"safetylab: error: {e}", file=sys.stderr)
+        print(f"safetylab: error: {mask_url(str(e))}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("safetylab: interrupted; re-run the same command to resume", file=sys.stderr)
         return 130
+    except Exception as e:  # a bug, not the user's input: one line, the traceback in a file
+        where = _save_traceback(argv if argv is not None else sys.argv[1:])
+        print(
+            f"safetylab: internal error: {type(e).__name__}: {mask_url(_one_line(str(e)))} "
+            f"(traceback: {where}; please report it)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _one_line(text: str, n: int = 200) -> str:
+    t = " ".join(text.split())
+    return t if len(t) <= n else t[: n - 3] + "..."
+
+
+def _save_traceback(argv: list[str]) -> str:
+    """Write the current exception's traceback to a log file; returns its path."""
+    import os
+    import tempfile
+    import time
+    import traceback
+
+    from safetylab._secrets import mask_url
+    from safetylab.store import cache_dir
+
+    text = mask_url(f"safetylab {' '.join(argv)}\n\n{traceback.format_exc()}")
+    name = f"error-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    for folder in (cache_dir() / "logs", Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text, encoding="utf-8")
+            return str(folder / name)
+        except OSError:
+            continue
+    return "(could not be saved)"
 
 
 if __name__ == "__main__":

@@ -35,7 +35,13 @@ def openai_backend(cfg: EvalConfig, model: str) -> OpenAIBackend:
         )
     try:
         return OpenAIBackend(
-            cfg.base_url, model, api_key_env=cfg.api_key_env, concurrency=cfg.concurrency
+            cfg.base_url,
+            model,
+            api_key_env=cfg.api_key_env,
+            concurrency=cfg.concurrency,
+            timeout=cfg.timeout,
+            max_retries=cfg.retries,
+            max_wait=cfg.max_wait,
         )
     except SafetylabError as e:
         raise SafetylabError(f"--base-url/--model: {e}") from None

@@ -63,6 +63,9 @@ class EvalConfig:
     base_url: str | None = None  #: openai backend: the endpoint, e.g. http://127.0.0.1:8000/v1
     api_key_env: str = "OPENAI_API_KEY"  #: openai backend: environment variable with the key
     concurrency: int = 8  #: openai backend: requests in flight at most
+    timeout: float = 120.0  #: openai backend: seconds per request
+    retries: int = 5  #: openai backend: tries after the first one (429, 5xx, timeouts)
+    max_wait: float = 300.0  #: openai backend: seconds one request may take in all
     base: str | None = None  #: drift reference model; default: --model itself when --adapter
     drift: bool = True  #: measure drift of helpful answers from the reference model's
     drift_threshold: float = 0.5  #: answers less similar than this to the reference drifted
@@ -79,6 +82,9 @@ RESUMABLE_OPTIONS = (
     "judge_options",
     "api_key_env",
     "concurrency",
+    "timeout",
+    "retries",
+    "max_wait",
     "base",
     "drift",
     "drift_threshold",
@@ -170,11 +176,12 @@ def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[M
     if not cfg.temperature:  # greedy runs record no sampling keys: older run dirs stay resumable
         for k in SAMPLING_OPTIONS:
             conf.pop(k)
-    run = RunDir(out, conf, force=force, ignore=ignore)
     prompts = build_prompts(cfg)
-    run.log("prompts.jsonl").append(p.to_dict() for p in prompts)
     backend, lm = main_backend(cfg)
     ref = reference_backend(cfg, lm)
+    # every name and option is checked above: the run directory is created (and locked) last
+    run = RunDir(out, conf, force=force, ignore=ignore, command="eval")
+    run.log("prompts.jsonl").append(p.to_dict() for p in prompts)
     name = model_label(cfg)
     cache = GenerationCache(cache_dir() / "generations.sqlite")
     from tqdm.auto import tqdm

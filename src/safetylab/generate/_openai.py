@@ -7,12 +7,15 @@
     answers = be.generate(["Name a fruit."], {"max_new_tokens": 64})
 
 Requests run concurrently (``concurrency`` at most in flight); 429, 5xx, timeouts, dropped
-connections and malformed replies are retried with exponential backoff; after the last try the
-run stops with a one-line SafetylabError naming the endpoint and the status. Every answer is
+connections and malformed replies are retried with exponential backoff (a warning per retry);
+after the last try, or once one request has waited ``max_wait`` seconds in all (tries and
+pauses), the run stops with a one-line SafetylabError naming the endpoint and the status. Every answer is
 handed to ``on_batch`` as soon as it arrives, so an interrupted stage keeps what finished.
 
 The API key is read from an environment variable (``api_key_env``, default OPENAI_API_KEY)
 at request time; it is never stored on the object, written to disk or put in a message.
+Credentials in the URL (``http://user:KEY@host/v1``) are sent, but shown, logged and recorded
+(fingerprint included) as ``http://***@host/v1``.
 
 The fingerprint is ``openai:<base_url>:<model>``: remote weights cannot be hashed, so a server
 that swaps the weights behind the same model name reuses cached generations. Serve each
@@ -27,9 +30,11 @@ import importlib
 import logging
 import os
 import random
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from safetylab._secrets import mask_url
 from safetylab.errors import SafetylabError
 from safetylab.registry import backends
 
@@ -84,10 +89,12 @@ class OpenAIBackend:
         backoff: float = 1.0,
         max_backoff: float = 30.0,
         system: str | None = None,
+        max_wait: float | None = 300.0,
     ) -> None:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise SafetylabError(
-                f"openai backend: base_url {base_url!r} must start with http:// or https://"
+                f"openai backend: base_url {mask_url(str(base_url))!r} must start with "
+                "http:// or https://"
             )
         if not model:
             raise SafetylabError("openai backend: model must name the served model")
@@ -95,7 +102,12 @@ class OpenAIBackend:
             raise SafetylabError(f"openai backend: concurrency must be >= 1, got {concurrency}")
         if int(max_retries) < 0:
             raise SafetylabError(f"openai backend: max_retries must be >= 0, got {max_retries}")
-        self.base_url = base_url.rstrip("/")  #: e.g. http://127.0.0.1:8000/v1
+        if not float(timeout) > 0:
+            raise SafetylabError(f"openai backend: timeout must be > 0 seconds, got {timeout}")
+        if max_wait is not None and not float(max_wait) > 0:
+            raise SafetylabError(f"openai backend: max_wait must be > 0 seconds, got {max_wait}")
+        self._base_url = base_url.rstrip("/")  # with credentials, if any: only sent
+        self.base_url = mask_url(self._base_url)  #: e.g. http://127.0.0.1:8000/v1 (masked)
         self.model = model  #: model name the server knows
         self.api_key_env = api_key_env  #: environment variable holding the API key
         self.concurrency = int(concurrency)  #: requests in flight at most
@@ -104,6 +116,8 @@ class OpenAIBackend:
         self.backoff = float(backoff)  #: first retry delay in seconds, doubled per retry
         self.max_backoff = float(max_backoff)  #: longest delay between tries
         self.system = system  #: optional system message sent before every prompt
+        #: seconds one request may take in all, tries and pauses included (None: no bound)
+        self.max_wait = float(max_wait) if max_wait is not None else None
         self.fingerprint = f"openai:{self.base_url}:{model}"
         self._rng = random.Random(0)
 
@@ -119,11 +133,11 @@ class OpenAIBackend:
         )
 
     def _mask(self, text: str) -> str:
-        """``text`` on one line, with the API key (if any) replaced by ***."""
+        """``text`` on one line, with the API key and URL credentials (if any) masked."""
         key = os.environ.get(self.api_key_env, "")
         if key:
             text = text.replace(key, "***")
-        return " ".join(text.split())
+        return " ".join(mask_url(text.replace(self._base_url, self.base_url)).split())
 
     def payload(self, prompt: Any, decoding: dict[str, Any]) -> dict[str, Any]:
         """The JSON body for one prompt (a string, or a chat as role/content dicts): greedy
@@ -216,13 +230,18 @@ class OpenAIBackend:
         httpx = import_httpx()
         tries = self.max_retries + 1
         why = ""
+        start = time.monotonic()
+        deadline = start + (self.max_wait if self.max_wait is not None else float("inf"))
         for attempt in range(tries):
             retry_after: float | None = None
             try:
+                per_try = min(self.timeout, max(0.001, deadline - time.monotonic()))
                 try:
-                    resp = await client.post(self.url, json=body)
+                    resp = await client.post(
+                        f"{self._base_url}/chat/completions", json=body, timeout=per_try
+                    )
                 except httpx.TimeoutException:
-                    raise _Retryable(f"timed out after {self.timeout:g}s") from None
+                    raise _Retryable(f"timed out after {per_try:.3g}s") from None
                 except httpx.RequestError as e:  # connection, protocol, decoding
                     raise _Retryable(f"connection failed ({type(e).__name__})") from None
                 status = resp.status_code
@@ -245,17 +264,26 @@ class OpenAIBackend:
                 delay *= 0.5 + 0.5 * self._rng.random()
                 if retry_after is not None:
                     delay = min(self.max_backoff, max(delay, retry_after))
+                left = deadline - time.monotonic()
+                if left <= delay:
+                    tries = attempt + 1
+                    why += f"; gave up at --max-wait {self.max_wait:g}s"
+                    break
                 log.warning(
-                    "openai: %s from %s; retry %d/%d in %.2fs",
+                    "openai: %s from %s; retry %d/%d in %.2fs (%.0fs waited so far)",
                     self._mask(why),
                     self.url,
                     attempt + 1,
                     self.max_retries,
                     delay,
+                    time.monotonic() - start,
                 )
                 await asyncio.sleep(delay)
         raise _Failed(
-            self._mask(f"{self.url} (model {self.model!r}) failed after {tries} tries: {why}")
+            self._mask(
+                f"{self.url} (model {self.model!r}) failed after {tries} "
+                f"{'try' if tries == 1 else 'tries'}: {why}"
+            )
         )
 
 

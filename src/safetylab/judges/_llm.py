@@ -176,6 +176,7 @@ class LLMJudge:
         max_backoff: float = 30.0,
         max_new_tokens: int | None = None,
         parse_retries: int = 1,
+        max_wait: float | None = 300.0,
     ) -> None:
         if not base_url or not model:
             raise SafetylabError(
@@ -205,6 +206,7 @@ class LLMJudge:
             timeout=timeout,
             backoff=backoff,
             max_backoff=max_backoff,
+            max_wait=max_wait,
         )
         self.max_new_tokens = int(max_new_tokens or MAX_NEW_TOKENS[self.scheme])
         self.parse_retries = int(parse_retries)

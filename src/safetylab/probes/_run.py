@@ -144,7 +144,7 @@ def _states(lm: Any, items: Sequence[ProbeItem], layers: Sequence[int] | None) -
 
 def _open(out: str | Path, cfg: ProbeConfig, ckpts: Sequence[Checkpoint], force: bool) -> RunDir:
     conf = {"probe": asdict(cfg), "checkpoints": [asdict(c) for c in ckpts]}
-    return RunDir(out, conf, force=force)
+    return RunDir(out, conf, force=force, command="probe")
 
 
 def _manifest(run: RunDir, stage: str, fingerprints: dict[str, str]) -> None:
