@@ -8,29 +8,60 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from safetylab.attacks._transforms import register_transform
 
 LEXICON_PATH = Path(__file__).parent / "lexicon.json"
 
 
-@lru_cache(maxsize=1)
-def load_lexicon() -> dict[str, tuple[str, ...]]:
-    """The bundled lexicon: lower-case sensitive term -> euphemisms (project-written)."""
-    doc = json.loads(LEXICON_PATH.read_text(encoding="utf-8"))
-    terms = doc["terms"]
+def _section(doc: dict[str, Any], name: str) -> dict[str, tuple[str, ...]]:
+    terms = doc.get(name, {})
     for k, v in terms.items():
         if k != k.lower() or not v or not all(isinstance(s, str) and s for s in v):
-            raise ValueError(f"{LEXICON_PATH}: term {k!r} must be lower-case with euphemisms")
+            raise ValueError(f"{LEXICON_PATH}: {name} {k!r} must be lower-case with euphemisms")
     return {k: tuple(v) for k, v in terms.items()}
 
 
 @lru_cache(maxsize=1)
-def _term_pattern() -> re.Pattern[str]:
-    keys = sorted(load_lexicon(), key=lambda k: (-len(k), k))  # longest term wins
+def load_lexicon() -> dict[str, tuple[str, ...]]:
+    """The bundled lexicon's sensitive terms -> euphemisms (project-written).
+
+    These violence/crime/weapon/drug terms also define keyword presence for the probes.
+    """
+    return _section(json.loads(LEXICON_PATH.read_text(encoding="utf-8")), "terms")
+
+
+@lru_cache(maxsize=1)
+def load_synonyms() -> dict[str, tuple[str, ...]]:
+    """Every word the ``synonym`` attack rewrites: the lexicon's ``terms`` and its ``more``.
+
+    ``more`` (rarer harms, homonyms, figures of speech, privacy and history topics) widens the
+    attack's coverage without changing what counts as a sensitive keyword elsewhere.
+    """
+    more = _section(json.loads(LEXICON_PATH.read_text(encoding="utf-8")), "more")
+    both = load_lexicon().keys() & more.keys()
+    if both:
+        raise ValueError(f"{LEXICON_PATH}: in both terms and more: {sorted(both)}")
+    return {**load_lexicon(), **more}
+
+
+def _pattern(keys: Iterable[str]) -> re.Pattern[str]:
+    keys = sorted(keys, key=lambda k: (-len(k), k))  # longest term wins
     return re.compile(r"\b(?:" + "|".join(re.escape(k) for k in keys) + r")\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _term_pattern() -> re.Pattern[str]:
+    return _pattern(load_lexicon())
+
+
+@lru_cache(maxsize=1)
+def _synonym_pattern() -> re.Pattern[str]:
+    return _pattern(load_synonyms())
 
 
 def find_terms(text: str) -> list[str]:
@@ -51,14 +82,15 @@ def _match_case(src: str, repl: str) -> str:
     family="lexical",
     description="replace sensitive words with euphemisms from the bundled lexicon",
     seeded=True,
+    coverage_note="changes only prompts that contain a lexicon word (public sets may fall below 90%)",
 )
 def synonym(text: str, rng: random.Random) -> str:
-    lex = load_lexicon()
+    lex = load_synonyms()
 
     def sub(m: re.Match[str]) -> str:
         return _match_case(m.group(0), rng.choice(lex[m.group(0).lower()]))
 
-    return _term_pattern().sub(sub, text)
+    return _synonym_pattern().sub(sub, text)
 
 
 _WORD = re.compile(r"[A-Za-z]{4,}")
@@ -79,9 +111,18 @@ def _typo(word: str, rng: random.Random) -> str:
     family="lexical",
     description="misspell about a third of the longer words (swap, drop or double a letter)",
     seeded=True,
+    coverage_note="a text without a word of four or more letters stays as it is",
 )
 def typos(text: str, rng: random.Random) -> str:
-    return _WORD.sub(lambda m: _typo(m.group(0), rng) if rng.random() < 0.35 else m.group(0), text)
+    out = _WORD.sub(lambda m: _typo(m.group(0), rng) if rng.random() < 0.35 else m.group(0), text)
+    if out == text:  # no word drawn (or a swap of two equal letters): misspell one for sure
+        words = list(_WORD.finditer(text))
+        for m in rng.sample(words, len(words)):
+            new = _typo(m.group(0), rng)
+            if new == m.group(0):
+                new = m.group(0)[:-1] + m.group(0)[-1] * 2  # double the last letter
+            return text[: m.start()] + new + text[m.end() :]
+    return out
 
 
 _LEET = str.maketrans("aAeEiIoOsStT", "443311005577")

@@ -70,6 +70,9 @@ class Transform:
     fn: StepFn | None = None  #: the rewrite (None for a composition)
     seeded: bool = False  #: True when the output depends on the seed
     parts: tuple[Transform, ...] = ()  #: the transforms a composition applies, in order
+    #: why the transform may leave a prompt unchanged (shown by `safetylab attack list`); empty
+    #: when it changes (nearly) every prompt: >= 90% of the bundled harmful and safe sets
+    coverage_note: str = ""
 
     def apply(self, text: str, seed: int = 0) -> Transformed:
         """Transform ``text``; the same text and seed always give the same result."""
@@ -99,9 +102,13 @@ class Transform:
 
 
 def register_transform(
-    name: str, *, family: str, description: str, seeded: bool = False
+    name: str, *, family: str, description: str, seeded: bool = False, coverage_note: str = ""
 ) -> Callable[[StepFn], StepFn]:
-    """Decorator: register ``fn(text, rng) -> str | messages`` as transform ``name``."""
+    """Decorator: register ``fn(text, rng) -> str | messages`` as transform ``name``.
+
+    ``coverage_note`` says why the transform can leave prompts unchanged (e.g. it only rewrites
+    lexicon terms); leave it empty for transforms that change every prompt they are given.
+    """
     if family not in FAMILIES:
         raise ValueError(f"attack {name!r}: unknown family {family!r} (known: {FAMILIES})")
     if "+" in name:
@@ -109,7 +116,7 @@ def register_transform(
 
     def deco(fn: StepFn) -> StepFn:
         attacks.register(name, description=description)(
-            Transform(name, family, description, fn, seeded)
+            Transform(name, family, description, fn, seeded, coverage_note=coverage_note)
         )
         return fn
 
@@ -142,6 +149,7 @@ def get_transform(name: str) -> Transform:
         description=", then ".join(p.name for p in parts),
         seeded=any(p.seeded for p in parts),
         parts=parts,
+        coverage_note="; ".join(f"{p.name}: {p.coverage_note}" for p in parts if p.coverage_note),
     )
 
 
@@ -152,6 +160,17 @@ def list_transforms() -> list[Transform]:
     load_plugins()
     ts = [e.obj for e in attacks if isinstance(e.obj, Transform)]
     return sorted(ts, key=lambda t: (FAMILIES.index(t.family), t.name))
+
+
+def changed(original: str, result: Transformed) -> bool:
+    """Whether a transform changed the request (a multi-turn chat always does)."""
+    return result.messages is not None or result.text != original
+
+
+def coverage(name: str, texts: Sequence[str], seed: int = 0) -> tuple[int, int]:
+    """(prompts changed, prompts given) when transform ``name`` is applied to ``texts``."""
+    t = get_transform(name)
+    return sum(changed(x, t.apply(x, seed)) for x in texts), len(texts)
 
 
 def _has_messages_field() -> bool:

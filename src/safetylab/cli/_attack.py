@@ -19,7 +19,11 @@ def add_parser(sub: Any) -> None:
         description="List or apply deterministic adversarial prompt transforms.",
     )
     acts = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    ls = acts.add_parser("list", help="name, family and description of every transform")
+    ls = acts.add_parser(
+        "list",
+        help="name, family and description of every transform, and why it may leave a prompt "
+        "unchanged",
+    )
     ls.set_defaults(func=run)
     ap = acts.add_parser(
         "apply",
@@ -38,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.action == "list":
         for t in list_transforms():
-            print(f"{t.name:<20} {t.family:<12} {t.description}")
+            note = f" [coverage: {t.coverage_note}]" if t.coverage_note else ""
+            print(f"{t.name:<20} {t.family:<12} {t.description}{note}")
         return 0
     r = get_transform(args.name).apply(args.text, seed=args.seed)
     if args.json:
