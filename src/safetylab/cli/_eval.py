@@ -56,7 +56,10 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument(
-        "--backend", default="hf", help="hf, openai (an OpenAI-compatible endpoint) or mock"
+        "--backend",
+        default="hf",
+        help="hf, vllm (a CUDA GPU; pip install 'safetylab[vllm]'), openai (an "
+        "OpenAI-compatible endpoint) or mock",
     )
     p.add_argument(
         "--base-url",

@@ -83,6 +83,10 @@ def main_backend(cfg: EvalConfig) -> tuple[Backend, LoadedModel | None]:
         return MockBackend(), None
     if cfg.backend == "openai":
         return openai_backend(cfg, cfg.model), None
+    if cfg.backend == "vllm":  # a GPU machine; vllm is imported only here (install hint if absent)
+        from safetylab.generate._vllm import VLLMBackend
+
+        return VLLMBackend(cfg.model, adapter=cfg.adapter, seed=cfg.seed), None
     if cfg.backend != "hf":
         from safetylab.registry import backends
 
