@@ -145,7 +145,10 @@ def test_presets_set_every_option_and_the_paper_recipe():
     [
         ("epoch: 2\n", [], "unknown option 'epoch'; did you mean 'epochs'?"),
         ("batching: pack\n", [], "batching must be one of length, padded, packed, got 'pack'"),
-        ("lora_r: 8.5\n", [], "lora_r must be int, got 8.5"),
+        ("lora_r: 8.5\n", [], "c.yaml:1:1: lora_r: must be an integer, got 8.5"),
+        ("lr: .nan\n", [], "c.yaml:1:1: lr: must be a finite number (not NaN"),
+        ("seed: abc\n", [], "c.yaml:1:1: seed: must be an integer, got 'abc'"),
+        ("", ["epochs=.inf"], "--set: epochs: must be a finite number"),
         ("lr: [1\n", [], "c.yaml:2:1: not valid YAML"),
         ("", ["lr"], "--set 'lr': expected KEY=VALUE"),
         ("", ["micro_batch_size=16"], "micro_batch_size (16) must be <= batch_size (8)"),

@@ -6,25 +6,50 @@ safetylab demo --config src/safetylab/configs/demo.yaml
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from safetylab._yaml import read_yaml_mapping
+from safetylab._build import (
+    Count,
+    Fraction,
+    NonNegativeFloat,
+    Positive,
+    PositiveFloat,
+    build_config,
+    defaults,
+    field_help,
+    load_config_file,
+)
 from safetylab.errors import SafetylabError
 from safetylab.train import TrainConfig
 
 PRESETS_DIR = Path(__file__).parent / "configs"
+
+__all__ = [
+    "Count",
+    "DemoConfig",
+    "EvalSizes",
+    "Fraction",
+    "NonNegativeFloat",
+    "Positive",
+    "PositiveFloat",
+    "build_config",
+    "defaults",
+    "field_help",
+    "load_config",
+    "load_config_file",
+    "validate",
+]
 
 
 @dataclass
 class EvalSizes:
     """How many prompts of each bundled suite to evaluate (balanced over categories)."""
 
-    harm: int = 40  #: held-out harmful requests
-    overrefusal: int = 40  #: safe prompts that look sensitive
-    helpful: int = 24  #: plain instructions
+    harm: Count = 40  #: held-out harmful requests
+    overrefusal: Count = 40  #: safe prompts that look sensitive
+    helpful: Count = 24  #: plain instructions
 
 
 @dataclass
@@ -52,22 +77,8 @@ class DemoConfig:
 
 
 def _build(cls: type, data: dict[str, Any], where: str) -> Any:
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    kwargs: dict[str, Any] = {}
-    for k, v in data.items():
-        if k not in fields:
-            close = difflib.get_close_matches(k, list(fields), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise SafetylabError(f"{where}: unknown option {k!r}{hint}")
-        ftype = fields[k].type
-        if ftype in ("EvalSizes", "TrainConfig"):
-            sub = EvalSizes if ftype == "EvalSizes" else TrainConfig
-            if not isinstance(v, dict):
-                raise SafetylabError(f"{where}: {k!r} must be a mapping")
-            kwargs[k] = _build(sub, v, f"{where}: {k}")
-        else:
-            kwargs[k] = v
-    return cls(**kwargs)
+    """Kept for callers of the old name: ``build_config`` without file positions."""
+    return build_config(cls, data, where)
 
 
 def validate(cfg: DemoConfig, where: str = "config") -> DemoConfig:
@@ -115,5 +126,4 @@ def load_config(path: str | Path | None = None, preset: str | None = None) -> De
     p = Path(path)
     if not p.exists():
         raise SafetylabError(f"--config {p}: file not found")
-    data = read_yaml_mapping(p, "demo options")
-    return validate(_build(DemoConfig, data, str(p)), str(p))
+    return validate(load_config_file(DemoConfig, p, "demo options"), str(p))

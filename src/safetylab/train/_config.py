@@ -8,15 +8,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import difflib
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from safetylab._yaml import read_yaml_mapping
+from safetylab._yaml import read_yaml_marks
 from safetylab.errors import SafetylabError
 from safetylab.train._batching import BATCHING
 from safetylab.train._data import TEMPLATES
@@ -74,41 +72,16 @@ def check_config(cfg: TrainConfig, where: str = "train config") -> TrainConfig:
     return cfg
 
 
-def _coerce(name: str, ftype: str, value: Any, where: str) -> Any:
-    ok: bool
-    if ftype == "bool":
-        ok = isinstance(value, bool)
-    elif ftype == "int":
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif ftype == "float":
-        if isinstance(value, str):  # YAML 1.1 reads 3e-4 (no dot) as a string
-            with contextlib.suppress(ValueError):
-                value = float(value)
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        value = float(value) if ok else value
-    elif ftype == "str":
-        if isinstance(value, bool) and "on" in _CHOICES.get(name, ()):
-            value = "on" if value else "off"  # YAML 1.1 reads a bare on/off as a boolean
-        ok = isinstance(value, str)
-    else:  # list[str]; a single string such as "all-linear" is a one-item list
-        value = [value] if isinstance(value, str) else value
-        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-    if not ok:
-        raise SafetylabError(f"{where}: {name} must be {ftype}, got {value!r}")
-    return value
+def train_config_from_dict(
+    data: dict[str, Any],
+    where: str = "train config",
+    marks: dict[tuple[str | int, ...], tuple[int, int]] | None = None,
+) -> TrainConfig:
+    """A checked TrainConfig from a mapping (types coerced by the one config builder, e.g.
+    ``lr: 3e-4``; NaN/inf refused); unknown keys get a did-you-mean hint."""
+    from safetylab.config import build_config
 
-
-def train_config_from_dict(data: dict[str, Any], where: str = "train config") -> TrainConfig:
-    """A checked TrainConfig from a mapping; unknown keys get a did-you-mean hint."""
-    fields = {f.name: str(f.type) for f in dataclasses.fields(TrainConfig)}
-    kwargs: dict[str, Any] = {}
-    for k, v in data.items():
-        if k not in fields:
-            close = difflib.get_close_matches(str(k), list(fields), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise SafetylabError(f"{where}: unknown option {k!r}{hint}")
-        kwargs[k] = _coerce(k, fields[k], v, where)
-    return check_config(TrainConfig(**kwargs), where)
+    return check_config(build_config(TrainConfig, data, where, marks=marks), where)
 
 
 def _resolve(path: str | Path) -> Path:
@@ -127,21 +100,30 @@ def load_train_config(
 ) -> TrainConfig:
     """TrainConfig from a YAML file or preset name, then ``KEY=VALUE`` overrides (YAML values)."""
     data: dict[str, Any] = {}
+    marks: dict[tuple[str | int, ...], tuple[int, int]] = {}
     where = "train config"
     if path is not None:
         p = _resolve(path)
         where = str(p)
-        data.update(read_yaml_mapping(p, "training options"))
+        file_data, marks = read_yaml_marks(p, "training options")
+        data.update(file_data)
+    sets: dict[str, Any] = {}
     for item in overrides or []:
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
             raise SafetylabError(f"--set {item!r}: expected KEY=VALUE, e.g. --set lr=1e-4")
         try:
-            data[key.strip()] = yaml.safe_load(raw)
+            sets[key.strip()] = yaml.safe_load(raw)
         except yaml.YAMLError:
             raise SafetylabError(f"--set {item!r}: value is not valid YAML") from None
+    if sets:  # the --set values alone first, so an error names --set rather than the file
+        from safetylab.config import build_config
+
+        build_config(TrainConfig, sets, "--set")
+        data.update(sets)
+        marks = {k: v for k, v in marks.items() if k[0] not in sets}
         where = f"{where} (with --set)"
-    return train_config_from_dict(data, where)
+    return train_config_from_dict(data, where, marks)
 
 
 def dump_train_config(cfg: TrainConfig) -> str:
