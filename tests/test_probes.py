@@ -413,10 +413,12 @@ def test_stages_end_to_end_on_the_tiny_model(tiny_model, tokenizer, tmp_path, mo
     """linear + direction + refusals + attention with a fake loader (tiny random model)."""
     from safetylab.models import LoadedModel
     from safetylab.probes import Checkpoint, ProbeConfig, _run, run_stages
+    from tests.conftest import make_tiny_llama
 
     monkeypatch.setenv("SAFETYLAB_CACHE", str(tmp_path / "cache"))
+    models = {"base": tiny_model, "tuned": make_tiny_llama(len(tokenizer), seed=1)}  # differ
     monkeypatch.setattr(
-        _run, "_load", lambda ck: LoadedModel(tiny_model, tokenizer, f"fp-{ck.name}", "")
+        _run, "_load", lambda ck: LoadedModel(models[ck.name], tokenizer, f"fp-{ck.name}", "")
     )
     cks = [Checkpoint("base", "tiny"), Checkpoint("tuned", "tiny", "adapter")]
     cfg = ProbeConfig(
@@ -441,8 +443,12 @@ def test_stages_end_to_end_on_the_tiny_model(tiny_model, tokenizer, tmp_path, mo
     assert d["layer"] == 2 and d["reference"] == "tuned"
     assert set(d["intervention"]["conditions"]) == {"baseline", "ablate", "add"}
     assert np.load(out / "directions" / "base.npy").shape == (5, 32)
-    # Same model weights under two names: identical directions.
-    assert d["cosine_with_reference_at_layer"]["base"] == pytest.approx(1.0, abs=1e-5)
+    # Different weights: the reported cosine is the saved directions' cosine at the layer.
+    base_d, tuned_d = (np.load(out / "directions" / f"{n}.npy")[2] for n in ("base", "tuned"))
+    cos = float(base_d @ tuned_d / np.linalg.norm(base_d) / np.linalg.norm(tuned_d))
+    assert d["cosine_with_reference_at_layer"]["tuned"] == pytest.approx(1.0, abs=1e-5)
+    assert d["cosine_with_reference_at_layer"]["base"] == pytest.approx(cos, abs=1e-5)
+    assert abs(cos) < 0.9  # unrelated random models: far from the trivial 1.0
     ref = json.loads((out / "refusals.json").read_text())
     assert set(ref["models"]) == {"base", "tuned"} and ref["n_harm"] == 2
     for png in ("probe_accuracy", "keyword_reliance", "attention_focus", "direction_similarity"):
