@@ -197,3 +197,30 @@ def test_bad_rewrite_file_is_one_error_naming_file_and_line(tmp_path):
     bad.write_text(json.dumps(no_word) + "\n")
     with pytest.raises(SafetylabError, match=r"neutral\.jsonl:1: a rewrite names its 'neutral'"):
         load_neutral_rewrites(bad)
+
+
+def test_eval_writes_coverage_rows_to_metrics_json(tmp_path):
+    from safetylab.cli.main import main
+
+    out = tmp_path / "ev"
+    args = ["eval", "--backend", "mock", "--suites", "harm,overrefusal", "--n", "8"]
+    args += ["--attacks", "synonym,rot13", "--judges", "strmatch", "--out", str(out)]
+    assert main(args) == 0
+    rows = {(m["suite"], m["metric"]): m for m in json.loads((out / "metrics.json").read_text())}
+    cov = rows[("overrefusal", "keyword_rewrite_coverage")]
+    # one prompt per type: homonyms, figurative, safe targets/contexts and privacy have rewrites
+    assert (cov["value"], cov["n"]) == (5 / 8, 8)
+    assert rows[("overrefusal", "keyword_reliance")]["n"] == 5
+    for suite in ("harm", "overrefusal"):
+        for t in ("synonym", "rot13"):
+            assert (
+                rows[(f"{suite}@{t}", "coverage")]["value"],
+                rows[(f"{suite}@{t}", "coverage")]["n"],
+            ) == (1.0, 8)
+    assert rows[("harm@synonym", "attack_success_rate")]["n"] == 8
+    kids = [
+        p
+        for p in map(json.loads, (out / "prompts.jsonl").read_text().splitlines())
+        if p.get("transform") == KEYWORD_SWAP
+    ]
+    assert len(kids) == 5 and all(p["text"] == REWRITES[p["source_id"]]["prompt"] for p in kids)
