@@ -157,6 +157,7 @@ def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[M
     from safetylab.generate import generate_for
     from safetylab.judges import judge_generations
     from safetylab.judges._spec import build_judges
+    from safetylab.pipeline import generate_and_judge
     from safetylab.registry import load_plugins
 
     load_plugins()
@@ -190,9 +191,10 @@ def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[M
     helpful = [p for p in prompts if p.suite == "helpful" and not p.transform]
     try:
         with tqdm(total=len(prompts), desc=f"generate {name}", unit="prompt") as bar:
-            gens: list[Generation] = generate_for(
-                backend, name, prompts, dec, run.log("generations.jsonl"), cache, bar
+            stage = generate_and_judge(  # the one generate -> judge stage (safetylab.pipeline)
+                backend, name, prompts, dec, judges, run, cache=cache, progress=bar
             )
+            gens: list[Generation] = stage.gens
         ref_gens: list[Generation] = []
         if ref is not None:
             with tqdm(total=len(helpful), desc=f"generate {ref.name}", unit="prompt") as bar:
@@ -208,14 +210,10 @@ def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[M
     finally:
         cache.close()
     text_of = {p.id: p.text for p in prompts}
-    judged: dict[str, list[Judgment]] = {}
+    judged: dict[str, list[Judgment]] = stage.judged
     jlog = run.log("judgments.jsonl")
-    for j in judges:
-        judged[f"{j.name}@{j.version}"] = judge_generations(j, gens, text_of, jlog)
-    primary = f"{judges[0].name}@{judges[0].version}"
-    labels = {  # an empty label (a judge that could not decide) is left out of the rates
-        g.prompt_id: jd.label for g, jd in zip(gens, judged[primary], strict=True) if jd.label
-    }
+    primary = stage.primary
+    labels = stage.labels  # an empty label (a judge that could not decide) is left out
     rows = compute_eval_metrics(cfg, prompts, labels, name)
     helpful_ids = {p.id for p in helpful}
     helpful_gens = [g for g in gens if g.prompt_id in helpful_ids]
