@@ -179,6 +179,8 @@ def read_labelled(
 
     ``prompt_col`` may be "" for files without prompts (every prompt is then "")."""
     t = read_table(path)
+    if response_col == "response" and "response" not in t.columns and "answer" in t.columns:
+        response_col = "answer"  # a labels file downloaded from `safetylab view`
     t.require(response_col, option="--response-col")
     t.require(label_col, option="--label-col")
     if prompt_col:

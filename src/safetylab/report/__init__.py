@@ -1,5 +1,15 @@
 """Reports: metrics table (Markdown), trade-off plot, self-contained HTML with per-answer detail."""
 
+from safetylab.report._load import load_metrics, load_run, load_runs
 from safetylab.report._report import headline_table, tradeoff_plot_png, write_reports
+from safetylab.report._view import write_view
 
-__all__ = ["headline_table", "tradeoff_plot_png", "write_reports"]
+__all__ = [
+    "headline_table",
+    "load_metrics",
+    "load_run",
+    "load_runs",
+    "tradeoff_plot_png",
+    "write_reports",
+    "write_view",
+]

@@ -1,0 +1,223 @@
+"""load_run / export / view.html / --serve path checks, on fixture run dirs written without a model."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import safetylab
+from safetylab.cli.main import main
+from safetylab.errors import SafetylabError
+from safetylab.report import load_runs, write_view
+from safetylab.report._serve import resolve_request
+from tests.view_fixtures import XSS_IMG, XSS_SCRIPT, fixture_prompts, write_run
+
+MODELS = {"safety-0": 0, "safety-50": 50, "safety-100": 100}
+
+
+@pytest.fixture
+def demo_dir(tmp_path: Path) -> Path:
+    write_run(tmp_path / "demo", MODELS, fixture_prompts())
+    return tmp_path / "demo"
+
+
+def test_load_run_demo_columns_and_values(demo_dir: Path) -> None:
+    df = safetylab.load_run(demo_dir)
+    prompts = fixture_prompts()
+    assert len(df) == 3 * len(prompts) == 48
+    assert list(df.columns[:15]) == [
+        "run", "model", "cell", "strategy", "N", "seed", "suite", "category", "transform",
+        "prompt_label", "prompt", "answer", "prompt_id", "parent_id", "generation_id",
+    ]  # fmt: skip
+    # judges in the order the run used them (primary first), version dropped
+    assert list(df.columns[15:]) == [
+        "label_strmatch", "score_strmatch", "label_refusal", "score_refusal"
+    ]  # fmt: skip
+    assert df.groupby("model")["N"].first().to_dict() == {
+        "safety-0": 0.0, "safety-100": 100.0, "safety-50": 50.0
+    }  # fmt: skip
+    assert set(df["run"]) == {"demo"} and set(df["seed"]) == {3.0}
+    assert df["transform"].value_counts().to_dict() == {"": 30, "fiction": 18}
+    row = df[(df["model"] == "safety-50") & (df["prompt_id"] == prompts[1].id)].iloc[0]
+    assert row["transform"] == "fiction" and row["parent_id"] == prompts[0].id
+    assert row["answer"] == "Sure, here is an answer from safety-50 to #1."
+    assert row["score_strmatch"] == 0.5 and math.isnan(row["score_refusal"])
+
+
+def test_load_run_eval_dir_tolerates_missing_optional_files(tmp_path: Path) -> None:
+    run = tmp_path / "eval-150"
+    write_run(run, {"safety-150": 0}, fixture_prompts(2, 1, ()), config={"n": 40, "seed": 7})
+    (run / "mixtures.json").unlink()
+    (run / "metrics.json").unlink()
+    df = safetylab.load_run(run)
+    assert len(df) == 3
+    assert set(df["N"]) == {150.0}  # from the model name; eval's n (prompts per suite) ignored
+    assert set(df["seed"]) == {7.0} and set(df["strategy"]) == {"safety"}
+    (run / "config.resolved.yaml").unlink()
+    (run / "judgments.jsonl").unlink()
+    df = safetylab.load_run(run)
+    assert len(df) == 3 and math.isnan(df["seed"].iloc[0])
+    assert [c for c in df.columns if c.startswith("label_")] == []
+
+
+def _study(tmp_path: Path) -> Path:
+    study = tmp_path / "study"
+    metrics = []
+    for strategy, n, seed in (
+        ("safety-only", 0, 1),
+        ("safety-only", 100, 1),
+        ("context-aware", 100, 1),
+    ):
+        cell = study / "cells" / f"c{strategy[:3]}{n}"
+        write_run(
+            cell,
+            {f"{strategy}-{n}": n},
+            fixture_prompts(3, 2, ()),
+            config={"cell": {"strategy": strategy, "N": n, "seed": seed}},
+        )
+        (cell / "mixtures.json").unlink()
+        for r in json.loads((cell / "metrics.json").read_text()):
+            metrics.append({**r, "seed": seed, "base_model": "tiny"})
+    (study / "metrics.json").write_text(json.dumps(metrics))
+    return study
+
+
+def test_load_run_study_reads_every_cell(tmp_path: Path) -> None:
+    df = safetylab.load_run(_study(tmp_path))
+    assert len(df) == 3 * 5
+    got = df.groupby("cell")[["strategy", "N", "seed", "model"]].first()
+    assert got.loc["ccon100"].tolist() == ["context-aware", 100.0, 1.0, "context-aware-100"]
+    assert got.loc["csaf0"].tolist() == ["safety-only", 0.0, 1.0, "safety-only-0"]
+
+
+def test_load_run_study_from_answers_table_only(tmp_path: Path) -> None:
+    study = tmp_path / "s"
+    study.mkdir()
+    pd.DataFrame(
+        {"cell": ["a", "b"], "strategy": ["balanced", "balanced"], "N": [0, 300], "seed": [0, 0],
+         "suite": ["harm", "harm"], "prompt": ["p", "p"], "answer": ["x", "y"],
+         "label_refusal": ["full_refusal", "full_compliance"]}
+    ).to_csv(study / "answers.csv", index=False)  # fmt: skip
+    df = safetylab.load_run(study)
+    assert df["model"].tolist() == ["balanced-0", "balanced-300"]
+    assert df["label_refusal"].tolist() == ["full_refusal", "full_compliance"]
+    assert df["category"].tolist() == ["", ""]  # missing optional column
+
+
+def test_load_run_rejects_non_run_dir(tmp_path: Path) -> None:
+    with pytest.raises(SafetylabError, match="not a run directory"):
+        safetylab.load_run(tmp_path)
+    with pytest.raises(SafetylabError, match="no such run directory"):
+        safetylab.load_run(tmp_path / "nope")
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
+def test_export_round_trips_and_never_overwrites(
+    demo_dir: Path, tmp_path: Path, fmt: str, capsys
+) -> None:
+    out = tmp_path / f"answers.{fmt}"
+    assert main(["export", str(demo_dir), "--format", fmt, "--out", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == f"48 answers -> {out}"
+    back = {
+        "parquet": pd.read_parquet,
+        "csv": lambda p: pd.read_csv(p, keep_default_na=False),
+        "jsonl": lambda p: pd.read_json(p, lines=True),
+    }[fmt](out)
+    want = safetylab.load_run(demo_dir)
+    assert back["answer"].tolist() == want["answer"].tolist()
+    assert back["label_refusal"].tolist() == want["label_refusal"].tolist()
+    before = out.read_bytes()
+    assert main(["export", str(demo_dir), "--format", fmt, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert (
+        err
+        == f"safetylab: error: --out {out}: file exists; choose another name (never overwritten)"
+    )
+    assert out.read_bytes() == before
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_view_page_is_self_contained_and_escapes_model_text(tmp_path: Path, capsys) -> None:
+    run = tmp_path / "demo"
+    write_run(
+        run,
+        MODELS,
+        fixture_prompts(),
+        overrides={("safety-0", 0): XSS_SCRIPT, ("safety-0", 2): XSS_IMG},
+    )
+    assert main(["view", str(run)]) == 0
+    page = run / "view.html"
+    assert capsys.readouterr().out.strip() == str(page)
+    text = page.read_text("utf-8")
+    assert "<script>alert" not in text and "<img src=x" not in text
+    # the data blob holds the answers escaped for <script>, and reads back exactly
+    blob = re.search(r'<script type="application/json" id="data">(.*?)</script>', text, re.S)
+    assert blob is not None
+    data = json.loads(blob.group(1))
+    assert XSS_SCRIPT in data["a_text"] and XSS_IMG in data["a_text"]
+    assert len(data["a_text"]) == 48 and data["judges"] == ["strmatch", "refusal"]
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=[\"']?https?:", text)  # offline
+    assert (
+        "innerHTML" not in (Path(safetylab.__file__).parent / "report/assets/view.js").read_text()
+    )
+    nonce = re.search(r"'nonce-([0-9a-f]+)'", text).group(1)
+    scripts = re.findall(r"<script(?![^>]*application/json)([^>]*)>", text)
+    assert scripts and all(f'nonce="{nonce}"' in s for s in scripts)
+
+
+def test_view_several_runs_and_out(tmp_path: Path) -> None:
+    a, b = tmp_path / "x" / "eval", tmp_path / "y" / "eval"
+    write_run(a, {"safety-0": 0}, fixture_prompts(2, 1))
+    write_run(b, {"safety-150": 150}, fixture_prompts(2, 1))
+    out = write_view([a, b], tmp_path / "both.html")
+    assert out == tmp_path / "both.html" and not (a / "view.html").exists()
+    df = load_runs([a, b])
+    assert sorted(df["run"].unique()) == ["x/eval", "y/eval"]
+    assert len(df) == 10
+
+
+def test_view_refuses_missing_dir(tmp_path: Path, capsys) -> None:
+    assert main(["view", str(tmp_path / "missing")]) == 2
+    assert "no such run directory" in capsys.readouterr().err
+
+
+def test_serve_path_checks(tmp_path: Path) -> None:
+    run = tmp_path / "demo"
+    write_run(run, {"safety-0": 0}, fixture_prompts(1, 1, ()))
+    page = write_view([run])
+    secret = tmp_path / "secret.txt"
+    secret.write_text("no")
+    os.symlink(secret, run / "report.md")  # a symlink out of the run dir
+    runs = {"demo": run}
+    assert resolve_request("/", page, runs) == (200, page)
+    assert resolve_request("/view.html", page, runs) == (200, page)
+    assert resolve_request("/demo/metrics.json", page, runs) == (
+        200,
+        (run / "metrics.json").resolve(),
+    )
+    for bad in ("/../secret.txt", "/demo/../../secret.txt", "/%2e%2e/secret.txt",
+                "/demo/%2e%2e/%2e%2e/secret.txt", "//etc/passwd", "/demo/..%2fsecret.txt"):  # fmt: skip
+        assert resolve_request(bad, page, runs)[0] == 403, bad
+    assert resolve_request("/demo/report.md", page, runs)[0] == 403  # symlink out
+    for missing in ("/etc/passwd", "/demo/generations.jsonl", "/other/view.html", "/demo/x/y"):
+        assert resolve_request(missing, page, runs)[0] == 404, missing
+
+
+def test_judge_validate_reads_a_view_labels_file(demo_dir: Path, tmp_path: Path, capsys) -> None:
+    df = safetylab.load_run(demo_dir).head(4)
+    rows = [
+        {"prompt": r.prompt, "answer": r.answer, "label": r.label_strmatch,
+         "generation_id": r.generation_id, "prompt_id": r.prompt_id}
+        for r in df.itertuples()
+    ]  # fmt: skip
+    f = tmp_path / "labels.jsonl"
+    f.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert main(["judge", "validate", "--judge", "strmatch", "--labels", str(f), "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert rep["n"] == 4
