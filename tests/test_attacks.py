@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -470,3 +471,21 @@ def test_attack_rates_count_changed_prompts_only_and_report_coverage():
         for x in transform_rows("m", ["overrefusal"], ["synonym"], safe + skid, lab2)
     }
     assert r == {"coverage": (1.0, 1), "refusal_rate": (1.0, 1)}
+
+
+_SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+
+
+@pytest.mark.skipif(not (_SHARED / "exaggerated-safety").exists(), reason="no shared data")
+def test_synonym_coverage_on_public_sets_is_what_its_note_says():
+    import csv
+
+    with open(_SHARED / "exaggerated-safety" / "xstest_prompts.csv", encoding="utf-8") as f:
+        xs = [r["prompt"] for r in csv.DictReader(f)]
+    adv = _SHARED / "llm-attacks" / "data" / "advbench" / "harmful_behaviors.csv"
+    with open(adv, encoding="utf-8") as f:
+        goals = [r["goal"] for r in csv.DictReader(f)]
+    assert coverage("synonym", xs) == (206, 450)  # 46%
+    assert coverage("synonym", goals) == (365, 520)  # 70%
+    note = get_transform("synonym").coverage_note
+    assert "70% of AdvBench" in note and "46% of XSTest" in note

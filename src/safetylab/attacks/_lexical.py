@@ -82,7 +82,10 @@ def _match_case(src: str, repl: str) -> str:
     family="lexical",
     description="replace sensitive words with euphemisms from the bundled lexicon",
     seeded=True,
-    coverage_note="changes only prompts that contain a lexicon word (public sets may fall below 90%)",
+    coverage_note=(
+        "changes only prompts that contain a lexicon word: all of the bundled harmful and "
+        "safe-sensitive sets, 70% of AdvBench, 46% of XSTest"
+    ),
 )
 def synonym(text: str, rng: random.Random) -> str:
     lex = load_synonyms()
