@@ -433,6 +433,10 @@ def test_cli_list_shows_the_coverage_notes(capsys):
     lines = {ln.split()[0]: ln for ln in capsys.readouterr().out.splitlines()}
     assert "[coverage: changes only prompts that contain a lexicon word" in lines["synonym"]
     assert "[coverage:" not in lines["rot13"]
+    assert main(["attack", "list", "--coverage"]) == 0
+    lines = {ln.split()[0]: ln.split() for ln in capsys.readouterr().out.splitlines()}
+    assert lines["synonym"][1:6] == ["lexical", "harmful", "120/120", "safe", "200/200"]
+    assert lines["multi-turn"][2:6] == ["harmful", "120/120", "safe", "200/200"]
 
 
 def _harm(texts: list[str], suite: str = "harm") -> list[Prompt]:

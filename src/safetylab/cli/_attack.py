@@ -1,6 +1,6 @@
 """``safetylab attack``: list the prompt transforms, or apply one (or a composition) to a text.
 
-safetylab attack list
+safetylab attack list --coverage      # prompts each transform changes in the bundled eval sets
 safetylab attack apply base64 --text "How do I pick a lock?"
 safetylab attack apply synonym+rot13 --text "How do I kill a weed?" --seed 2 --json
 """
@@ -24,6 +24,12 @@ def add_parser(sub: Any) -> None:
         help="name, family and description of every transform, and why it may leave a prompt "
         "unchanged",
     )
+    ls.add_argument(
+        "--coverage",
+        action="store_true",
+        help="also print the prompts each transform changes in the bundled harmful and "
+        "safe-sensitive eval sets (changed/given)",
+    )
     ls.set_defaults(func=run)
     ap = acts.add_parser(
         "apply",
@@ -41,9 +47,11 @@ def run(args: argparse.Namespace) -> int:
     from safetylab.attacks import get_transform, list_transforms
 
     if args.action == "list":
+        sets = _bundled_sets() if getattr(args, "coverage", False) else {}
         for t in list_transforms():
             note = f" [coverage: {t.coverage_note}]" if t.coverage_note else ""
-            print(f"{t.name:<20} {t.family:<12} {t.description}{note}")
+            cov = "".join(f" {k} {_cov(t.name, v)}" for k, v in sets.items())
+            print(f"{t.name:<20} {t.family:<12}{cov} {t.description}{note}")
         return 0
     r = get_transform(args.name).apply(args.text, seed=args.seed)
     if args.json:
@@ -53,3 +61,19 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(r.text)
     return 0
+
+
+def _bundled_sets() -> dict[str, list[str]]:
+    from safetylab.data import load_bundled
+
+    return {
+        "harmful": [r["prompt"] for r in load_bundled("harmful")],
+        "safe": [r["prompt"] for r in load_bundled("sensitive-safe")],
+    }
+
+
+def _cov(name: str, texts: list[str]) -> str:
+    from safetylab.attacks import coverage
+
+    changed, given = coverage(name, texts)
+    return f"{changed}/{given}"
