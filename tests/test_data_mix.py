@@ -329,8 +329,9 @@ def test_paper_grid_offline_names_the_missing_sources(tmp_path, monkeypatch, cap
 
 def test_mix_is_deterministic_and_the_card_matches_the_file(tmp_path, capsys):
     out = tmp_path / "ca.jsonl"
-    for _ in range(2):
-        assert main(["data", "mix", "mix-context-aware", "--out", str(out)]) == 0
+    for i in range(2):  # the second run replaces the file (--force) with the same bytes
+        force = ["--force"] if i else []
+        assert main(["data", "mix", "mix-context-aware", "--out", str(out), *force]) == 0
     card = json.loads((tmp_path / "ca.jsonl.card.json").read_text())
     data = out.read_bytes()
     assert card["sha256"]["file"] == hashlib.sha256(data).hexdigest()
@@ -341,7 +342,9 @@ def test_mix_is_deterministic_and_the_card_matches_the_file(tmp_path, capsys):
     assert sum(b["count"] for b in card["tokens"]["histogram"]) == 480
     assert "bundled/harmful" in card["contamination"]["suites_checked"]
     first = card["sha256"]["file"]
-    assert main(["data", "mix", "mix-context-aware", "--out", str(out), "--seed", "1"]) == 0
+    assert main(["data", "mix", "mix-context-aware", "--out", str(out), "--seed", "1"]) == 2
+    seed1 = ["data", "mix", "mix-context-aware", "--out", str(out), "--seed", "1"]
+    assert main([*seed1, "--force"]) == 0
     assert json.loads((tmp_path / "ca.jsonl.card.json").read_text())["sha256"]["file"] != first
     row = json.loads(data.splitlines()[0])
     assert set(row) == {

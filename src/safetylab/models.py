@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
-import json
 import logging
 import os
 import shutil
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from safetylab.errors import SafetylabError
-from safetylab.store import cache_dir, sha256_file
+from safetylab.store import cache_dir, read_json_cache, sha256_file, write_json
 
 log = logging.getLogger(__name__)
 
@@ -140,17 +139,16 @@ def _weights_hash(path: Path) -> str:
         / "fingerprints"
         / (hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16] + ".json")
     )
-    if side.exists():
-        data = json.loads(side.read_text())
-        if data.get("stamp") == stamp:
-            return str(data["sha256"])
+    data = read_json_cache(side)  # a corrupt sidecar is moved aside (and recomputed)
+    if isinstance(data, dict) and data.get("stamp") == stamp and "sha256" in data:
+        return str(data["sha256"])
     h = hashlib.sha256()
     for f in files:
         h.update(f.name.encode())
         h.update(sha256_file(f).encode())
     digest = h.hexdigest()
     side.parent.mkdir(parents=True, exist_ok=True)
-    side.write_text(json.dumps({"stamp": stamp, "sha256": digest}))
+    write_json(side, {"stamp": stamp, "sha256": digest})
     return digest
 
 
