@@ -406,7 +406,7 @@ def test_cli_rejects_bad_pool(capsys):
     from safetylab.cli.main import main
 
     assert main(["probe", "linear", "--pool", "max"]) == 2
-    assert "--pool max: expected 'last' or 'mean'" in capsys.readouterr().err
+    assert "--pool must be one of last, mean, got 'max'" in capsys.readouterr().err
 
 
 def test_stages_end_to_end_on_the_tiny_model(tiny_model, tokenizer, tmp_path, monkeypatch):

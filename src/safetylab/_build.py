@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from annotated_types import Ge, Gt, Lt
+from annotated_types import Ge, Gt, Le, Lt
 
 from safetylab._yaml import read_yaml_marks
 from safetylab.errors import SafetylabError
@@ -38,6 +38,8 @@ Positive = Annotated[int, Gt(0)]
 PositiveFloat = Annotated[float, Gt(0)]
 #: A float >= 0.
 NonNegativeFloat = Annotated[float, Ge(0)]
+#: A float in (0, 1].
+Share = Annotated[float, Gt(0), Le(1)]
 #: A float in [0, 1).
 Fraction = Annotated[float, Ge(0), Lt(1)]
 
@@ -128,7 +130,7 @@ def _message(
     where: str, loc: Loc, reason: str, marks: Mapping[Loc, tuple[int, int]] | None, flags: bool
 ) -> str:
     if flags and loc:
-        return f"--{str(loc[0]).replace('_', '-')}: {reason}"
+        return f"--{str(loc[0]).replace('_', '-')} {reason}"
     mark = ""
     for n in range(len(loc), 0, -1):  # the deepest located part of the option
         if marks and loc[:n] in marks:
@@ -155,18 +157,65 @@ _REASONS = {
 }
 
 
-def _reason(err: Mapping[str, Any]) -> str:
-    kind, ctx = err["type"], err.get("ctx") or {}
+def _metadata(cls: type, loc: Loc) -> list[Any]:
+    """The Annotated constraints of the option at ``loc`` (list indices skipped)."""
+    tp: Any = cls
+    for key in loc:
+        inner, _ = _strip(tp)
+        if isinstance(key, int):
+            args = typing.get_args(inner)
+            tp = args[0] if args else Any
+        elif dataclasses.is_dataclass(inner) and isinstance(inner, type):
+            tp = _hints(inner).get(key, Any)
+        else:
+            return []
+    meta: list[Any] = []
+    while True:
+        if typing.get_origin(tp) is Annotated:
+            meta += list(tp.__metadata__)
+            tp = typing.get_args(tp)[0]
+            continue
+        if typing.get_origin(tp) in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            if len(args) == 1:
+                tp = args[0]
+                continue
+        return meta
+
+
+def _bounds(meta: list[Any]) -> str:
+    """``must be >= 0`` / ``must be in (0, 1]`` from annotated_types constraints."""
+    lo = hi = ""
+    for m in meta:
+        if isinstance(m, Ge):
+            lo = f"[{m.ge}"
+        elif isinstance(m, Gt):
+            lo = f"({m.gt}"
+        elif isinstance(m, Le):
+            hi = f"{m.le}]"
+        elif isinstance(m, Lt):
+            hi = f"{m.lt})"
+    if lo and hi:
+        return f"must be in {lo}, {hi}"
+    if lo:
+        return f"must be {'>=' if lo[0] == '[' else '>'} {lo[1:]}"
+    return f"must be {'<=' if hi.endswith(']') else '<'} {hi[:-1]}"
+
+
+_BOUND_ERRORS = ("greater_than_equal", "greater_than", "less_than", "less_than_equal")
+
+
+def _reason(err: Mapping[str, Any], meta: list[Any]) -> str:
+    kind = err["type"]
     if kind in ("missing_argument", "missing"):
         return "missing"
     if kind in _REASONS:
         msg = _REASONS[kind]
-    elif kind == "greater_than_equal":
-        msg = f"must be >= {ctx.get('ge')}"
-    elif kind == "greater_than":
-        msg = f"must be > {ctx.get('gt')}"
-    elif kind == "less_than":
-        msg = f"must be < {ctx.get('lt')}"
+    elif kind in _BOUND_ERRORS and meta:
+        msg = _bounds(meta)
+    elif kind == "literal_error":
+        expected = str((err.get("ctx") or {}).get("expected", ""))
+        msg = "must be one of " + expected.replace("'", "").replace(" or ", ", ")
     else:
         msg = str(err["msg"])
         msg = msg[:1].lower() + msg[1:]
@@ -201,7 +250,8 @@ def build_config(
     except ValidationError as e:
         err = e.errors()[0]
         loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith("function-")))
-        raise SafetylabError(_message(where, loc, _reason(err), marks, flags)) from None
+        reason = _reason(err, _metadata(cls, loc))
+        raise SafetylabError(_message(where, loc, reason, marks, flags)) from None
 
 
 def load_config_file(

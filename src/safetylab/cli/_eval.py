@@ -23,14 +23,11 @@ def add_parser(sub: Any) -> None:
         help="evaluate a model: harm, over-refusal, pairs, helpful, dual use, physical; attacks",
         description="Evaluate a model on suites (bundled; public sets with --source).",
     )
-    p.add_argument("--model", default="smollm2-135m-instruct", help="bundled name, HF id or folder")
+    p.add_argument("--model", help="bundled name, HF id or folder")
     p.add_argument("--adapter", default=None, help="LoRA adapter folder (applied unmerged)")
-    p.add_argument(
-        "--suites", default="harm,overrefusal,helpful", help="comma-separated suite names"
-    )
+    p.add_argument("--suites", help="comma-separated suite names")
     p.add_argument(
         "--judges",
-        default="refusal,strmatch",
         help="comma-separated; the first drives metrics (default: the validated refusal judge, "
         "with string match as a second opinion)",
     )
@@ -38,23 +35,20 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--attacks", default="", help="comma-separated transforms (see `safetylab attack list`)"
     )
-    p.add_argument("--n", type=int, default=40, help="prompts per suite and source (0 = all)")
+    p.add_argument("--n", type=int, help="prompts per suite and source (0 = all)")
     p.add_argument("--source", default=None, help="folder with local copies of public datasets")
-    p.add_argument(
-        "--mc", type=int, default=0, help="multiple-choice capability questions (helpful)"
-    )
-    p.add_argument("--max-new-tokens", type=int, default=64)
+    p.add_argument("--mc", type=int, help="multiple-choice capability questions (helpful)")
+    p.add_argument("--max-new-tokens", type=int, help="answer length limit")
     p.add_argument(
         "--temperature",
         type=float,
-        default=0.0,
         help="0 = greedy (default); > 0 samples, seeded with --seed (same answers on a rerun)",
     )
-    p.add_argument("--top-p", type=float, default=1.0, help="sampling: nucleus mass kept")
+    p.add_argument("--top-p", type=float, help="sampling: nucleus mass kept")
     p.add_argument(
         "--top-k", type=int, default=None, help="sampling: candidates kept (hf default 50; 0 = all)"
     )
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--batch-size", type=int, help="prompts per generation batch")
     p.add_argument(
         "--backend",
         default="hf",
@@ -71,11 +65,9 @@ def add_parser(sub: Any) -> None:
         default="OPENAI_API_KEY",
         help="--backend openai: environment variable holding the API key (if the server wants one)",
     )
-    p.add_argument(
-        "--concurrency", type=int, default=8, help="--backend openai: requests in flight"
-    )
+    p.add_argument("--concurrency", type=int, help="--backend openai: requests in flight")
     add_network_flags(p, "--backend openai")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, help="transform seeds and bootstrap")
     h = p.add_argument_group("helpful suite: drift, reward model, capability")
     h.add_argument(
         "--base",
@@ -88,7 +80,6 @@ def add_parser(sub: Any) -> None:
     h.add_argument(
         "--drift-threshold",
         type=float,
-        default=0.5,
         help="answers less similar than this to the reference's count as drifted (cosine)",
     )
     h.add_argument(
@@ -113,42 +104,61 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--force", action="store_true", help="reuse a run directory made by another config"
     )
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, **_config_defaults(p))
+
+
+def _config_defaults(p: argparse.ArgumentParser) -> dict[str, Any]:
+    """EvalConfig's defaults for the flags of the same name (lists comma-joined): the
+    defaults live in the config class only."""
+    from safetylab.config import defaults
+    from safetylab.evals._run import EvalConfig
+
+    dests = {a.dest for a in p._actions}
+    return {
+        k: ",".join(v) if isinstance(v, list) else v
+        for k, v in defaults(EvalConfig).items()
+        if k in dests and k not in ("judge_options",)
+    }
 
 
 def run(args: argparse.Namespace) -> int:
+    from safetylab.config import build_config
     from safetylab.evals._run import EvalConfig, run_eval
     from safetylab.judges._spec import parse_judge_options
 
     net = network_options(args)  # validated; only the flags given (else the config's defaults)
-    cfg = EvalConfig(
-        **{k: net[n] for k, n in NETWORK_FIELDS.items() if n in net},
-        model=args.model,
-        adapter=args.adapter,
-        suites=_csv(args.suites),
-        judges=_csv(args.judges),
-        judge_options=parse_judge_options(args.judge_option),
-        n=args.n or None,
-        source=args.source,
-        attacks=_csv(args.attacks),
-        mc=args.mc,
-        max_new_tokens=args.max_new_tokens,
-        temperature=args.temperature,
-        top_p=args.top_p,
-        top_k=args.top_k,
-        batch_size=args.batch_size,
-        backend=args.backend,
-        seed=args.seed,
-        base_url=args.base_url,
-        api_key_env=args.api_key_env,
-        concurrency=args.concurrency,
-        base=args.base,
-        drift=not args.no_drift,
-        drift_threshold=args.drift_threshold,
-        reward_model=args.reward_model,
-        lm_eval=_csv(args.lm_eval),
-        lm_eval_limit=args.lm_eval_limit or None,
-        lm_eval_include=args.lm_eval_include,
+    cfg = build_config(
+        EvalConfig,
+        dict(
+            **{k: net[n] for k, n in NETWORK_FIELDS.items() if n in net},
+            model=args.model,
+            adapter=args.adapter,
+            suites=_csv(args.suites),
+            judges=_csv(args.judges),
+            judge_options=parse_judge_options(args.judge_option),
+            n=args.n or None,
+            source=args.source,
+            attacks=_csv(args.attacks),
+            mc=args.mc,
+            max_new_tokens=args.max_new_tokens,
+            temperature=args.temperature,
+            top_p=args.top_p,
+            top_k=args.top_k,
+            batch_size=args.batch_size,
+            backend=args.backend,
+            seed=args.seed,
+            base_url=args.base_url,
+            api_key_env=args.api_key_env,
+            concurrency=args.concurrency,
+            base=args.base,
+            drift=not args.no_drift,
+            drift_threshold=args.drift_threshold,
+            reward_model=args.reward_model,
+            lm_eval=_csv(args.lm_eval),
+            lm_eval_limit=args.lm_eval_limit or None,
+            lm_eval_include=args.lm_eval_include,
+        ),
+        flags=True,
     )
     rows = run_eval(cfg, args.out, force=args.force)
     for r in rows:

@@ -24,20 +24,6 @@ _HELP = {
 }
 
 
-def _field_help() -> dict[str, str]:
-    """Field comments of ProbeConfig (``#: ...``) as CLI help."""
-    import inspect
-
-    from safetylab.probes import ProbeConfig
-
-    out: dict[str, str] = {}
-    for line in inspect.getsource(ProbeConfig).splitlines():
-        line = line.strip()
-        if ":" in line and "#:" in line:
-            out[line.split(":", 1)[0].strip()] = line.split("#:", 1)[1].strip()
-    return out
-
-
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "probe",
@@ -45,9 +31,10 @@ def add_parser(sub: Any) -> None:
         description="Probe a base model and its safety-tuned adapters (e.g. a demo run).",
     )
     stages = p.add_subparsers(dest="stage", metavar="STAGE", required=True)
+    from safetylab.config import defaults, field_help
     from safetylab.probes import ProbeConfig
 
-    helps = _field_help()
+    helps, default = field_help(ProbeConfig), defaults(ProbeConfig)
     for name, text in _HELP.items():
         sp = stages.add_parser(name, help=text, description=text)
         sp.add_argument("--run", default=None, help="demo run directory (adapters in models/*)")
@@ -58,12 +45,11 @@ def add_parser(sub: Any) -> None:
         sp.add_argument("--no-base", action="store_true", help="leave out the bare base model")
         sp.add_argument("--out", default=None, help="output folder (default <run>/probes)")
         sp.add_argument("--force", action="store_true", help="reuse a folder made by other options")
-        for f in dataclasses.fields(ProbeConfig):
+        for f in dataclasses.fields(ProbeConfig):  # typed and checked by build_config
             flag = "--" + f.name.replace("_", "-")
-            typ = {"int": int, "float": float}.get(str(f.type).split(" ")[0])
-            if f.name in ("max_layer", "direction_layer"):
-                typ = int
-            sp.add_argument(flag, type=typ or str, default=None, help=helps.get(f.name, ""))
+            shown = "" if default[f.name] in (None, "") else f" (default: {default[f.name]})"
+            text = helps.get(f.name, "") + shown
+            sp.add_argument(flag, default=None, help=text.replace("%", "%%"))
         sp.set_defaults(func=run)
 
 
@@ -72,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from safetylab.config import build_config
     from safetylab.errors import SafetylabError
     from safetylab.probes import ProbeConfig, checkpoints, run_stages
 
@@ -80,9 +67,7 @@ def run(args: argparse.Namespace) -> int:
         for f in dataclasses.fields(ProbeConfig)
         if getattr(args, f.name, None) is not None
     }
-    cfg = ProbeConfig(**over)
-    if cfg.pool not in ("last", "mean"):
-        raise SafetylabError(f"--pool {cfg.pool}: expected 'last' or 'mean'")
+    cfg = build_config(ProbeConfig, over, flags=True)
     if cfg.xstest and not Path(cfg.xstest).is_file():
         raise SafetylabError(f"--xstest {cfg.xstest}: file not found")
     ckpts = checkpoints(

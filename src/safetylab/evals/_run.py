@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from safetylab.config import Count, NonNegativeFloat, Positive, Share
 from safetylab.errors import SafetylabError
 from safetylab.evals._metrics import mean_row, suite_metrics
 from safetylab.evals._suites import get_suite
@@ -46,23 +47,23 @@ class EvalConfig:
     judge_options: dict[str, dict[str, Any]] = field(
         default_factory=dict
     )  #: options by judge name, e.g. {"reward": {"model": DIR}}
-    n: int | None = 40  #: prompts per suite and source (balanced over categories); None = all
+    n: Count | None = 40  #: prompts per suite and source (balanced over categories); None = all
     source: str | None = None  #: folder with local copies of public sets (adds them to suites)
     attacks: list[str] = field(
         default_factory=list
     )  #: transforms applied to harm and overrefusal prompts
     keyword_check: bool = True  #: also run overrefusal prompts with sensitive words swapped out
-    mc: int = 0  #: multiple-choice capability questions (helpful suite); 0 = skip
-    max_new_tokens: int = 64  #: answer length limit
-    temperature: float = 0.0  #: 0 = greedy; > 0 samples, seeded with ``seed`` (so cacheable)
-    top_p: float = 1.0  #: sampling: nucleus mass kept
-    top_k: int | None = None  #: sampling: candidates kept; None = the backend's default (hf: 50)
-    batch_size: int = 64  #: prompts per generation batch
+    mc: Count = 0  #: multiple-choice capability questions (helpful suite); 0 = skip
+    max_new_tokens: Positive = 64  #: answer length limit
+    temperature: NonNegativeFloat = 0.0  #: 0 = greedy; > 0 samples, seeded with ``seed``
+    top_p: Share = 1.0  #: sampling: nucleus mass kept
+    top_k: Count | None = None  #: sampling: candidates kept; None = the backend's default (hf: 50)
+    batch_size: Positive = 64  #: prompts per generation batch
     backend: str = "hf"  #: generation backend: hf, openai (with base_url) or mock
     seed: int = 0  #: transform seeds and bootstrap
     base_url: str | None = None  #: openai backend: the endpoint, e.g. http://127.0.0.1:8000/v1
     api_key_env: str = "OPENAI_API_KEY"  #: openai backend: environment variable with the key
-    concurrency: int = 8  #: openai backend: requests in flight at most
+    concurrency: Positive = 8  #: openai backend: requests in flight at most
     timeout: float = 120.0  #: openai backend: seconds per request
     retries: int = 5  #: openai backend: tries after the first one (429, 5xx, timeouts)
     max_wait: float = 300.0  #: openai backend: seconds one request may take in all
@@ -71,7 +72,7 @@ class EvalConfig:
     drift_threshold: float = 0.5  #: answers less similar than this to the reference drifted
     reward_model: str | None = None  #: HF sequence-classification model scoring helpful answers
     lm_eval: list[str] = field(default_factory=list)  #: lm-evaluation-harness tasks, e.g. piqa
-    lm_eval_limit: int | None = None  #: questions per lm-eval task; None = all
+    lm_eval_limit: Count | None = None  #: questions per lm-eval task; None = all
     lm_eval_include: str | None = None  #: folder of extra lm-eval task YAMLs (local data)
 
 

@@ -306,9 +306,7 @@ _SUITES = [
     ),
     Suite(
         "pairs",
-        "matched safe/unsafe twins (held-out XSTest-style contrasts): share handled right, "
-        "refused both, complied with both; helpful-answer rate on the safe twins, compliance "
-        "on the unsafe ones",
+        "matched safe/unsafe twins (held-out XSTest-style contrasts): share handled right, refused both, complied with both",
         _pairs_bundled,
         (),
         (),

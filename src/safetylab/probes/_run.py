@@ -17,11 +17,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import yaml
+from annotated_types import Ge
 
+from safetylab.config import Count, Positive, PositiveFloat
 from safetylab.errors import SafetylabError
 from safetylab.evals import bootstrap_ci
 from safetylab.probes._attention import focus_attention
@@ -36,29 +38,30 @@ from safetylab.registry import probes
 from safetylab.store import RunDir, write_json
 
 STAGES = ("linear", "attention", "direction", "refusals")
+Pooling = Literal["last", "mean"]
 
 
 @dataclass
 class ProbeConfig:
     """Probe settings (field comments double as CLI help)."""
 
-    n_train: int = 100  #: train-split prompts per class (harmful / harmless) for the probes
-    n_heldout: int = 60  #: held-out prompts per class
-    n_dec: int = 150  #: decorrelated prompts per class (minimal pairs)
+    n_train: Positive = 100  #: train-split prompts per class (harmful / harmless) for the probes
+    n_heldout: Positive = 60  #: held-out prompts per class
+    n_dec: Positive = 150  #: decorrelated prompts per class (minimal pairs)
     xstest: str | None = None  #: XSTest prompts CSV added to the decorrelated set
-    pool: str = "last"  #: "last" (answer position) or "mean" (over prompt tokens)
-    layer_step: int = 1  #: probe every k-th layer (the last layer is always included)
-    max_layer: int | None = None  #: deepest hidden-state index to compute (default: all)
-    folds: int = 5  #: cross-validation folds
-    c: float = 0.1  #: inverse L2 strength of the logistic regression
-    n_attention: int = 40  #: prompts per class (safe / unsafe) with a focus word, for attention
-    n_direction: int = 64  #: train-split prompts per class for the refusal direction
-    direction_layer: int | None = None  #: hidden-state index of the direction (default: auto)
-    n_generate: int = 24  #: prompts per class and suite whose answers are generated and judged
-    max_new_tokens: int = 32  #: tokens generated per answer
+    pool: Pooling = "last"  #: "last" (answer position) or "mean" (over prompt tokens)
+    layer_step: Positive = 1  #: probe every k-th layer (the last layer is always included)
+    max_layer: Count | None = None  #: deepest hidden-state index to compute (default: all)
+    folds: Annotated[int, Ge(2)] = 5  #: cross-validation folds
+    c: PositiveFloat = 0.1  #: inverse L2 strength of the logistic regression
+    n_attention: Positive = 40  #: prompts per class (safe/unsafe) with a focus word, for attention
+    n_direction: Positive = 64  #: train-split prompts per class for the refusal direction
+    direction_layer: Count | None = None  #: hidden-state index of the direction (default: auto)
+    n_generate: Positive = 24  #: prompts per class and suite whose answers are generated and judged
+    max_new_tokens: Positive = 32  #: tokens generated per answer
     alpha: float = 1.0  #: scale of the direction added in the "add" intervention
     steer: str = ""  #: checkpoint to intervene on (default: the last one)
-    batch_size: int = 32  #: generation batch size
+    batch_size: Positive = 32  #: generation batch size
     seed: int = 0  #: prompt sampling, folds and bootstrap
 
 
