@@ -67,23 +67,27 @@ def test_load_run_eval_dir_tolerates_missing_optional_files(tmp_path: Path) -> N
 
 
 def _study(tmp_path: Path) -> Path:
+    """A study dir as `safetylab study` writes it: cells/<id>/ with cell.json, and top-level
+    metrics.json rows named <strategy>-<N> with strategy, n_safety, seed and cell fields."""
     study = tmp_path / "study"
     metrics = []
     for strategy, n, seed in (
-        ("safety-only", 0, 1),
+        ("base", 0, 1),
         ("safety-only", 100, 1),
         ("context-aware", 100, 1),
     ):
-        cell = study / "cells" / f"c{strategy[:3]}{n}"
-        write_run(
-            cell,
-            {f"{strategy}-{n}": n},
-            fixture_prompts(3, 2, ()),
-            config={"cell": {"strategy": strategy, "N": n, "seed": seed}},
-        )
+        cid = f"c{strategy[:3]}{n}"
+        cell = study / "cells" / cid
+        info = {"model": "tiny", "strategy": strategy, "n": n, "seed": seed, "id": cid}
+        write_run(cell, {f"{strategy}-{n}": n}, fixture_prompts(3, 2, ()), config={"cell": info})
         (cell / "mixtures.json").unlink()
-        for r in json.loads((cell / "metrics.json").read_text()):
-            metrics.append({**r, "seed": seed, "base_model": "tiny"})
+        (cell / "cell.json").write_text(json.dumps(info))
+        for shown in ("safety-only", "context-aware") if n == 0 else (strategy,):
+            for r in json.loads((cell / "metrics.json").read_text()):
+                metrics.append(
+                    {**r, "model": f"{shown}-{n}", "strategy": shown, "n_safety": n,
+                     "seed": seed, "base_model": "tiny", "cell": cid}
+                )  # fmt: skip
     (study / "metrics.json").write_text(json.dumps(metrics))
     return study
 
@@ -91,9 +95,33 @@ def _study(tmp_path: Path) -> Path:
 def test_load_run_study_reads_every_cell(tmp_path: Path) -> None:
     df = safetylab.load_run(_study(tmp_path))
     assert len(df) == 3 * 5
-    got = df.groupby("cell")[["strategy", "N", "seed", "model"]].first()
-    assert got.loc["ccon100"].tolist() == ["context-aware", 100.0, 1.0, "context-aware-100"]
-    assert got.loc["csaf0"].tolist() == ["safety-only", 0.0, 1.0, "safety-only-0"]
+    got = df.groupby("cell")[["strategy", "N", "seed", "model", "run"]].first()
+    assert got.loc["ccon100"].tolist() == [
+        "context-aware",
+        100.0,
+        1.0,
+        "context-aware-100",
+        "study",
+    ]
+    assert got.loc["cbas0"].tolist() == ["base", 0.0, 1.0, "base-0", "study"]
+
+
+def test_view_of_study_cells_is_one_study(tmp_path: Path) -> None:
+    """What `safetylab study` calls: write_view(<finished cell dirs>, <study>/view.html)."""
+    study = _study(tmp_path)
+    cells = sorted((study / "cells").iterdir())[:2]  # two finished cells: cbas0, ccon100
+    page = write_view(cells, study / "view.html")
+    data = json.loads(
+        re.search(r'id="data">(.*?)</script>', page.read_text(), re.S).group(1)  # type: ignore[union-attr]
+    )
+    assert data["runs"] == ["study"] and data["models"] == ["base-0", "context-aware-100"]
+    figs = json.loads(re.search(r'id="figs">(.*?)</script>', page.read_text(), re.S).group(1))  # type: ignore[union-attr]
+    # the Pareto plot has one point per shown cell (the N = 0 cell once per strategy)
+    points = figs["pareto"]["data"][1]["text"]
+    assert sorted(points) == ["context-aware-0", "context-aware-100", "safety-only-0"]
+    # the trade-off curve of context-aware runs over N = 0 and N = 100
+    curves = {t["name"]: t["x"] for t in figs["tradeoff"]["data"]}
+    assert curves["harmful prompts: compliance · context-aware"] == [0, 100]
 
 
 def test_load_run_study_from_answers_table_only(tmp_path: Path) -> None:
@@ -221,3 +249,58 @@ def test_judge_validate_reads_a_view_labels_file(demo_dir: Path, tmp_path: Path,
     assert main(["judge", "validate", "--judge", "strmatch", "--labels", str(f), "--json"]) == 0
     rep = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert rep["n"] == 4
+
+
+def test_serve_binds_localhost_refuses_outside_paths_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    import http.client
+    import signal
+    import subprocess
+    import sys
+
+    run = tmp_path / "demo"
+    write_run(run, {"safety-0": 0}, fixture_prompts(1, 1, ()))
+    (tmp_path / "secret.txt").write_text("no")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "safetylab.cli.main", "view", str(run), "--serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == str(run / "view.html")
+        line = proc.stdout.readline()
+        m = re.match(r"serving on http://127\.0\.0\.1:(\d+)/", line)
+        assert m, line
+        conn = http.client.HTTPConnection("127.0.0.1", int(m.group(1)), timeout=30)
+
+        def get(path: str) -> tuple[int, bytes]:
+            conn.request("GET", path)
+            r = conn.getresponse()
+            return r.status, r.read()
+
+        status, body = get("/")
+        assert status == 200 and body == (run / "view.html").read_bytes()
+        assert get("/demo/metrics.json") == (200, (run / "metrics.json").read_bytes())
+        assert get("/../secret.txt")[0] == 403
+        assert get("/demo/%2e%2e/secret.txt")[0] == 403
+        assert get("/demo/prompts.jsonl")[0] == 404
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert out.strip().endswith("stopped")
+
+
+def test_eval_writes_its_view_page(tmp_path: Path, monkeypatch) -> None:
+    from safetylab.evals._run import EvalConfig, build_prompts, run_eval
+
+    monkeypatch.setenv("SAFETYLAB_CACHE", str(tmp_path / "cache"))
+    cfg = EvalConfig(backend="mock", suites=["harm", "overrefusal"], n=3, attacks=["fiction"])
+    run_eval(cfg, tmp_path / "eval")
+    text = (tmp_path / "eval" / "view.html").read_text("utf-8")
+    data = json.loads(re.search(r'id="data">(.*?)</script>', text, re.S).group(1))  # type: ignore[union-attr]
+    df = safetylab.load_run(tmp_path / "eval")
+    assert len(data["a_text"]) == len(df) == len(build_prompts(cfg))
+    assert data["a_id"] == df["generation_id"].tolist()
+    assert "fiction" in data["transforms"]

@@ -247,6 +247,9 @@ def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[M
         )
     write_json(run.file("metrics.json"), [r.to_dict() for r in rows])
     write_text(run.file("report.md"), metrics_markdown(rows, f"{name} (judge {primary})"))
+    from safetylab.report import write_view
+
+    write_view([run.path])  # view.html: the browsable page (safetylab view)
     run.write_manifest(
         {
             "model": cfg.model,

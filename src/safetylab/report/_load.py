@@ -118,7 +118,10 @@ def _load_dir(
     gens = read_jsonl(path / "generations.jsonl")
     judg = read_jsonl(path / "judgments.jsonl") if (path / "judgments.jsonl").is_file() else []
     cfg = _read_yaml(path / "config.resolved.yaml")
-    meta = {**cfg, **(meta or {})}
+    cell_json = _read_json(path / "cell.json") if cell else None  # a study cell: model, strategy, n
+    if isinstance(cell_json, dict) and "n" in cell_json:
+        cell_json = {**cell_json, "N": cell_json["n"]}
+    meta = {**cfg, **(cell_json if isinstance(cell_json, dict) else {}), **(meta or {})}
     mix = _read_json(path / "mixtures.json") or {}
     seed = _num(_find(meta, ("seed",)))
     strategy = _find(meta, ("strategy",))
@@ -177,6 +180,21 @@ def _load_answer_table(path: Path, run: str) -> pd.DataFrame:
     return df
 
 
+def study_of(dirs: Sequence[Path]) -> Path | None:
+    """The study folder when every one of ``dirs`` is a cell of it (``<study>/cells/<id>``)."""
+    parents = {d.resolve().parent for d in dirs}
+    if len(parents) == 1 and (p := parents.pop()).name == "cells" and dirs:
+        return p.parent
+    return None
+
+
+def load_cells(study: Path, cells: Sequence[Path], run: str | None = None) -> pd.DataFrame:
+    """The answers of some cells of a study, as ``load_run`` gives a whole study's."""
+    name = run or study.resolve().name
+    frames = [_load_dir(c, name, cell=c.name) for c in cells]
+    return _normalise(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
+
+
 def _study_cells(path: Path) -> list[Path]:
     cells = path / "cells"
     if not cells.is_dir():
@@ -217,7 +235,7 @@ def load_run(path: str | Path, *, run: str | None = None) -> pd.DataFrame:
     if is_run_dir(p):
         df = _load_dir(p, name)
     elif cells := _study_cells(p):
-        df = pd.concat([_load_dir(c, name, cell=c.name) for c in cells], ignore_index=True)
+        return load_cells(p, cells, name)
     elif tables := [p / t for t in _ANSWER_TABLES if (p / t).is_file()]:
         df = _load_answer_table(tables[0], name)
     else:

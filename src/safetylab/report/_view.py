@@ -23,7 +23,14 @@ from typing import Any
 import pandas as pd
 
 from safetylab.errors import SafetylabError
-from safetylab.report._load import judge_columns, load_metrics, load_runs, run_names
+from safetylab.report._load import (
+    judge_columns,
+    load_cells,
+    load_metrics,
+    load_runs,
+    run_names,
+    study_of,
+)
 
 #: (suite, metric, label) of the headline numbers, in table order
 HEADLINE = [
@@ -98,6 +105,8 @@ def _model_info(df: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     """Metric rows with strategy and N (from the rows themselves, else from the answers)."""
     info = df.drop_duplicates(["run", "model"]).set_index(["run", "model"])[["strategy", "N"]]
     m = metrics.copy()
+    if "N" not in m.columns and "n_safety" in m.columns:
+        m["N"] = m["n_safety"]
     for col in ("strategy", "N"):
         if col not in m.columns:
             m[col] = [
@@ -176,6 +185,8 @@ def tradeoff_figure(m: pd.DataFrame) -> dict[str, Any] | None:
     for suite, metric, label in HEADLINE:
         sub = m[(m["suite"] == suite) & (m["metric"] == metric) & m["N"].notna()]
         keys = ["run", "strategy"] if m["run"].nunique() > 1 else ["strategy"]
+        if "seed" in m.columns and m["seed"].nunique() > 1:
+            keys.append("seed")
         for strat, g in sub.groupby(keys):
             if g["N"].nunique() < 2:
                 continue
@@ -183,15 +194,15 @@ def tradeoff_figure(m: pd.DataFrame) -> dict[str, Any] | None:
             name = label + (f" · {' '.join(map(str, strat))}" if any(str(s) for s in strat) else "")
             fig.add_trace(
                 go.Scatter(
-                    x=g["N"],
-                    y=g["value"],
+                    x=g["N"].tolist(),
+                    y=g["value"].tolist(),
                     mode="lines+markers",
                     name=html.escape(name),
                     error_y={
                         "type": "data",
                         "symmetric": False,
-                        "array": g["ci_high"] - g["value"],
-                        "arrayminus": g["value"] - g["ci_low"],
+                        "array": (g["ci_high"] - g["value"]).tolist(),
+                        "arrayminus": (g["value"] - g["ci_low"]).tolist(),
                     },
                     customdata=list(
                         zip(
@@ -372,11 +383,19 @@ def write_view(run_dirs: list[str | Path] | str | Path, out: str | Path | None =
     for d in dirs:
         if not d.is_dir():
             raise SafetylabError(f"{d}: no such run directory")
-    names = run_names(dirs)
-    df = load_runs(dirs)
-    metrics = pd.concat(
-        [load_metrics(d, run=n) for d, n in zip(dirs, names, strict=True)], ignore_index=True
-    )
+    study = study_of(dirs) if len(dirs) > 1 else None
+    if study is not None:  # the finished cells of one study: one run, its top-level metrics
+        names = [study.resolve().name]
+        df = load_cells(study, dirs)
+        metrics = load_metrics(study)
+        if "cell" in metrics.columns:
+            metrics = metrics[metrics["cell"].astype(str).isin({d.name for d in dirs})]
+    else:
+        names = run_names(dirs)
+        df = load_runs(dirs)
+        metrics = pd.concat(
+            [load_metrics(d, run=n) for d, n in zip(dirs, names, strict=True)], ignore_index=True
+        )
     title = "safetylab: " + (names[0] if len(names) == 1 else f"{len(names)} runs")
     page = render_page(df, metrics, title)
     target = Path(out) if out is not None else dirs[0] / PAGE_NAME
