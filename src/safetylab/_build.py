@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -108,7 +109,12 @@ def _prepare(cls: type, data: Any, loc: Loc) -> dict[str, Any]:
             raise _Error((*loc, str(key)), f"unknown option {str(key)!r}{hint}")
         tp, _ = _strip(hints[key])
         here = (*loc, key)
-        if dataclasses.is_dataclass(tp) and isinstance(tp, type) and value is not None:
+        bad = _not_finite(value)
+        if bad is not None:
+            raise _Error((*here, *bad[0]), f"{_REASONS['finite_number']}, got {bad[1]!r}")
+        if tp is not Any and isinstance(tp, type) and isinstance(value, tp):
+            pass  # already built (e.g. a mixture's SourceSpec)
+        elif dataclasses.is_dataclass(tp) and isinstance(tp, type) and value is not None:
             value = _prepare(tp, value, here)
         elif tp is str and isinstance(value, bool):
             value = "on" if value else "off"
@@ -122,12 +128,28 @@ def _prepare(cls: type, data: Any, loc: Loc) -> dict[str, Any]:
     return out
 
 
+def _not_finite(value: Any) -> tuple[Loc, float] | None:
+    """Where a NaN or infinity sits in ``value`` (also in untyped options), or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return (), value
+    items: Any = ()
+    if isinstance(value, Mapping):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    for k, v in items:
+        found = _not_finite(v)
+        if found is not None:
+            return (k, *found[0]), found[1]
+    return None
+
+
 def _dotted(loc: Loc) -> str:
     return ".".join(str(x) for x in loc)
 
 
 def _message(
-    where: str, loc: Loc, reason: str, marks: Mapping[Loc, tuple[int, int]] | None, flags: bool
+    where: str, loc: Loc, reason: str, marks: Mapping[Any, tuple[int, int]] | None, flags: bool
 ) -> str:
     if flags and loc:
         return f"--{str(loc[0]).replace('_', '-')} {reason}"
@@ -135,7 +157,7 @@ def _message(
     for n in range(len(loc), 0, -1):  # the deepest located part of the option
         if marks and loc[:n] in marks:
             line, col = marks[loc[:n]]
-            mark = f":{line}:{col}"
+            mark = f":{line}:{col}" if col else f":{line}"
             break
     option = f" {_dotted(loc)}:" if loc else ""
     return f"{where}{mark}:{option} {reason}"
@@ -176,9 +198,9 @@ def _metadata(cls: type, loc: Loc) -> list[Any]:
             tp = typing.get_args(tp)[0]
             continue
         if typing.get_origin(tp) in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(tp) if a is not type(None)]
-            if len(args) == 1:
-                tp = args[0]
+            members = [a for a in typing.get_args(tp) if a is not type(None)]
+            if len(members) == 1:
+                tp = members[0]
                 continue
         return meta
 
@@ -230,7 +252,7 @@ def build_config(
     data: Mapping[str, Any],
     where: str = "config",
     *,
-    marks: Mapping[Loc, tuple[int, int]] | None = None,
+    marks: Mapping[Any, tuple[int, int]] | None = None,
     flags: bool = False,
 ) -> T:
     """A ``cls`` (a dataclass) from ``data``, types coerced or refused with one-line errors.

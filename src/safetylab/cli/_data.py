@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 _BUNDLED_LICENSE = "Apache-2.0 (project-written)"
+_FILE_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".parquet", ".pq")
 
 
 def add_parser(sub: Any) -> None:
@@ -92,6 +93,7 @@ def _rows_info(name: str) -> tuple[str, int, str, str]:
     from safetylab.registry import datasets
 
     if name.startswith("bundled/"):
+        datasets.get(name)  # an unknown name: one line with a did-you-mean
         short = name.split("/", 1)[1]
         desc = next(e.description for e in datasets if e.name == name)
         return bundled_kind(short), len(bundled_records(short)), _BUNDLED_LICENSE, desc
@@ -131,6 +133,7 @@ def _load_for_show(args: argparse.Namespace) -> tuple[list[Any], list[str]]:
     """Records and header lines for ``data show``."""
     from safetylab.data import load_user_file
     from safetylab.data._public import load_dataset, load_public_with_files, public_spec
+    from safetylab.errors import SafetylabError
 
     if Path(args.name).exists():
         cols = file_columns(args)
@@ -141,6 +144,8 @@ def _load_for_show(args: argparse.Namespace) -> tuple[list[Any], list[str]]:
         ]
         head += [f"  skipped: {b}" for b in data.bad[:5]]
         return data.records, head
+    if Path(args.name).suffix.lower() in _FILE_SUFFIXES:  # a file name, not a dataset name
+        raise SafetylabError(f"{args.name}: file not found")
     if args.name.startswith("bundled/"):
         kind, _, lic, desc = _rows_info(args.name)
         recs = load_dataset(args.name)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from safetylab._build import Share, build_config
 from safetylab._yaml import read_yaml_mapping
 from safetylab.data._bundled import BundledDataset
 from safetylab.data._card import build_card, jsonl_bytes, removed_list
@@ -99,7 +100,7 @@ class MixConfig:
     format: str = "as-is"  #: safety prompts as-is, as question, as instruction, or mixed
     refusal_style: str = "as-is"  #: refusals as-is, terse, or reasoned
     eval: Any = "all"  #: suites checked for contamination: "all" or a list of names/files
-    dedup_threshold: float | None = 0.8  #: near-duplicate Jaccard threshold (null: exact only)
+    dedup_threshold: Share | None = 0.8  #: near-duplicate Jaccard threshold (null: exact only)
     ngram: int = 8  #: word n-gram length of the contamination check
     source: str | None = None  #: folder of local copies of public datasets (like --source)
     name: str = ""  #: mixture name in the card (default: the config file's stem)
@@ -213,7 +214,7 @@ def parse_mix_config(
         kw.setdefault(role, default)
     for role in ROLES:
         kw[role] = _build_source(role, kw.get(role), at)
-    cfg = MixConfig(**kw)
+    cfg = build_config(MixConfig, kw, where)  # types: the one config builder
     _validate(cfg, where)
     if cfg.format != "as-is" and cfg.safety is None:
         raise SafetylabError(
