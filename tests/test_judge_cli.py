@@ -127,21 +127,23 @@ def test_empty_responses_are_labelled_not_crashed_on(tmp_path):
     assert [r["label"] for r in _lines(out)] == ["full_refusal", "full_refusal", "full_compliance"]
 
 
-def test_non_utf8_bytes_are_replaced_with_a_warning_naming_file_and_offset(tmp_path, caplog):
+def test_non_utf8_bytes_are_a_one_line_error_or_skipped_with_skip_bad_rows(
+    tmp_path, capsys, caplog
+):
     src = tmp_path / "latin1.csv"
-    data = b"prompt,response\np1,Sure! Caf" + b"\xe9 au lait is coffee with milk.\n"
-    src.write_bytes(data)
+    src.write_bytes(b"prompt,response\np1,Sure! Caf\xe9 au lait.\np2,\"I'm sorry, I can't.\"\n")
     out = tmp_path / "o.jsonl"
+    argv = ["judge", "run", "--judge", "strmatch", "--input", str(src), "--out", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"safetylab: error: {src}:2: not valid UTF-8 (byte 0xe9) (or pass --skip-bad-rows)\n"
+    )
+    assert not out.exists()
     with caplog.at_level(logging.WARNING):
-        assert (
-            main(["judge", "run", "--judge", "strmatch", "--input", str(src), "--out", str(out)])
-            == 0
-        )
-    offset = data.index(b"\xe9")
-    assert f"{src}: not valid UTF-8 at byte offset {offset}" in caplog.text
-    row = _lines(out)[0]
-    assert row["response"] == "Sure! Caf\ufffd au lait is coffee with milk."
-    assert row["label"] == "full_compliance"
+        assert main([*argv, "--skip-bad-rows"]) == 0
+    assert f"{src}: 1 malformed row(s) skipped, the first: {src}:2: not valid UTF-8" in caplog.text
+    assert [(r["prompt"], r["label"]) for r in _lines(out)] == [("p2", "full_refusal")]
 
 
 def test_validate_json_last_line_accepts_xstest_label_spelling(tmp_path, capsys):

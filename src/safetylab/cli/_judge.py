@@ -33,6 +33,7 @@ def _common(p: argparse.ArgumentParser, *, labels: bool = False) -> None:
         p.add_argument(
             "--label-col", default="label", help="column with the human label (default label)"
         )
+    p.add_argument("--skip-bad-rows", action="store_true", help="skip and count malformed rows")
 
 
 def _weights(p: argparse.ArgumentParser) -> None:
@@ -194,11 +195,13 @@ def _judge_labels(
     return list(out)
 
 
-def _read(path: str, prompt_col: str, response_col: str) -> tuple[Any, list[str], list[str]]:
+def _read(
+    path: str, prompt_col: str, response_col: str, skip: bool = False
+) -> tuple[Any, list[str], list[str]]:
     from safetylab.errors import SafetylabError
     from safetylab.judges._io import read_table
 
-    t = read_table(path)
+    t = read_table(path, skip_bad_rows=skip)
     t.require(response_col, option="--response-col")
     if prompt_col:
         t.require(prompt_col, option="--prompt-col")
@@ -242,7 +245,9 @@ def _run(args: argparse.Namespace) -> int:
                 f"not --judge {args.judge}"
             )
         options += [f"llm.{k}={v}" for k, v in net.items()]
-    t, prompts, responses = _read(args.input, args.prompt_col, args.response_col)
+    t, prompts, responses = _read(
+        args.input, args.prompt_col, args.response_col, args.skip_bad_rows
+    )
     judge = make_judge(args.judge, args.judge_weights, options)
     verdicts = _judge_labels(judge, prompts, responses)
     clash = [c for c in ("label", "score", "explanation") if c in t.columns]
@@ -273,7 +278,11 @@ def _validate(args: argparse.Namespace) -> int:
     from safetylab.judges._io import read_labelled
 
     prompts, responses, truth = read_labelled(
-        args.labels, args.prompt_col, args.response_col, args.label_col
+        args.labels,
+        args.prompt_col,
+        args.response_col,
+        args.label_col,
+        skip_bad_rows=args.skip_bad_rows,
     )
     if not truth:
         raise SafetylabError(f"{args.labels}: no rows")
@@ -307,7 +316,9 @@ def _agree(args: argparse.Namespace) -> int:
         raise SafetylabError(
             "--judges needs at least two different judge names, e.g. strmatch,refusal"
         )
-    _, prompts, responses = _read(args.input, args.prompt_col, args.response_col)
+    _, prompts, responses = _read(
+        args.input, args.prompt_col, args.response_col, args.skip_bad_rows
+    )
     labels: dict[str, list[str]] = {}
     from safetylab.judges._spec import parse_judge_options
 
@@ -351,7 +362,10 @@ def _train(args: argparse.Namespace) -> int:
         labels += y
         sources += src
     for path in args.labels:
-        _, r, y = read_labelled(path, args.prompt_col, args.response_col, args.label_col)
+        skip = args.skip_bad_rows
+        _, r, y = read_labelled(
+            path, args.prompt_col, args.response_col, args.label_col, skip_bad_rows=skip
+        )
         responses += r
         labels += y
         sources.append(str(path))

@@ -21,7 +21,7 @@ from safetylab.data._strategies import (
     load_mix_config,
     parse_mix_config,
 )
-from safetylab.data._userfile import Columns, UserData, load_user_file
+from safetylab.data._userfile import Columns, UserData, csv_header, iter_rows, load_user_file
 
 __all__ = [
     "BUNDLED_DIR",
@@ -46,6 +46,8 @@ __all__ = [
     "load_mix_config",
     "load_public",
     "load_user_file",
+    "csv_header",
+    "iter_rows",
     "mixture_sha256",
     "normalize",
     "parse_mix_config",

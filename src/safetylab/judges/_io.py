@@ -4,13 +4,12 @@ from safetylab.judges._io import normalize_label, read_table
 rows = read_table("xstest_v2_completions_gpt4.csv").rows
 normalize_label("2_full_refusal")   # -> "full_refusal"
 
-Bad input is reported as one line that names the file (and line, byte offset or column).
+Files are read by the one user-file reader (``data._userfile``, as ``data show`` and ``train``
+read them); bad input is reported as one line that names the file and line.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import math
@@ -65,26 +64,13 @@ def _cell_text(v: Any) -> str:
     return v if isinstance(v, str) else str(v)
 
 
-def decode_text(data: bytes, path: str | Path) -> str:
-    """UTF-8 text of ``data``; bytes that are not UTF-8 are replaced (U+FFFD) with a warning
-    that names the file and the byte offset of the first bad byte."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        offset = e.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
-        bad = sum(1 for ch in data.decode("utf-8-sig", errors="replace") if ch == "\ufffd")
-        log.warning(
-            "%s: not valid UTF-8 at byte offset %d; %d undecodable byte sequence(s) replaced "
-            "with U+FFFD",
-            path,
-            offset,
-            bad,
-        )
-        return data.decode("utf-8-sig", errors="replace")
+def read_table(path: str | Path, *, skip_bad_rows: bool = False) -> Table:
+    """Rows of a CSV (header row), JSON (a list of objects) or JSONL (one object a line) file,
+    read by the one user-file reader (``data._userfile``): a malformed row (bad JSON, wrong
+    field count, bytes that are not UTF-8) is a ``file:line: reason`` error, or with
+    ``skip_bad_rows`` skipped, counted and reported in one warning."""
+    from safetylab.data import csv_header, iter_rows
 
-
-def read_table(path: str | Path) -> Table:
-    """Rows of a CSV (header row), JSON (a list of objects) or JSONL (one object a line) file."""
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in FORMATS:
@@ -93,27 +79,18 @@ def read_table(path: str | Path) -> Table:
         )
     if not p.is_file():
         raise SafetylabError(f"{p}: file not found")
-    text = decode_text(p.read_bytes(), p)
-    if suffix == ".csv":
-        return _read_csv(p, text)
-    if suffix == ".jsonl":
-        return _read_jsonl(p, text)
-    return _read_json(p, text)
-
-
-def _read_csv(p: Path, text: str) -> Table:
-    try:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        columns = list(reader.fieldnames or [])
-        rows = []
-        for r in reader:
-            if None in r:
-                raise SafetylabError(
-                    f"{p}:{reader.line_num}: more fields than the {len(columns)} header columns"
-                )
-            rows.append({k: ("" if v is None else v) for k, v in r.items()})
-    except csv.Error as e:
-        raise SafetylabError(f"{p}: not valid CSV ({e})") from None
+    rows: list[dict[str, Any]] = []
+    bad: list[str] = []
+    for raw in iter_rows(p):
+        if raw.data is not None:
+            rows.append(raw.data)
+        elif skip_bad_rows:
+            bad.append(f"{raw.where}: {raw.error}")
+        else:
+            raise SafetylabError(f"{raw.where}: {raw.error} (or pass --skip-bad-rows)")
+    if bad:
+        log.warning("%s: %d malformed row(s) skipped, the first: %s", p, len(bad), bad[0])
+    columns = csv_header(p) if suffix == ".csv" else _columns(rows)
     return Table(p, columns, rows)
 
 
@@ -123,36 +100,6 @@ def _columns(rows: list[dict[str, Any]]) -> list[str]:
         for k in r:
             seen.setdefault(k, None)
     return list(seen)
-
-
-def _read_jsonl(p: Path, text: str) -> Table:
-    rows: list[dict[str, Any]] = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise SafetylabError(f"{p}:{lineno}: not valid JSON ({e.msg})") from None
-        if not isinstance(obj, dict):
-            raise SafetylabError(f"{p}:{lineno}: expected a JSON object per line")
-        rows.append(obj)
-    return Table(p, _columns(rows), rows)
-
-
-def _read_json(p: Path, text: str) -> Table:
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise SafetylabError(f"{p}:{e.lineno}: not valid JSON ({e.msg})") from None
-    if isinstance(obj, dict):  # {"rows": [...]} / {"data": [...]} wrappers
-        lists = [v for v in obj.values() if isinstance(v, list)]
-        if len(lists) != 1:
-            raise SafetylabError(f"{p}: expected a JSON list of objects")
-        obj = lists[0]
-    if not isinstance(obj, list) or not all(isinstance(r, dict) for r in obj):
-        raise SafetylabError(f"{p}: expected a JSON list of objects")
-    return Table(p, _columns(obj), obj)
 
 
 def normalize_label(value: Any, *, where: str = "") -> str:
@@ -173,12 +120,17 @@ def normalize_label(value: Any, *, where: str = "") -> str:
 
 
 def read_labelled(
-    path: str | Path, prompt_col: str, response_col: str, label_col: str
+    path: str | Path,
+    prompt_col: str,
+    response_col: str,
+    label_col: str,
+    *,
+    skip_bad_rows: bool = False,
 ) -> tuple[list[str], list[str], list[str]]:
     """(prompts, responses, labels) of a labelled file; labels normalised to ours.
 
     ``prompt_col`` may be "" for files without prompts (every prompt is then "")."""
-    t = read_table(path)
+    t = read_table(path, skip_bad_rows=skip_bad_rows)
     if response_col == "response" and "response" not in t.columns and "answer" in t.columns:
         response_col = "answer"  # a labels file downloaded from `safetylab view`
     t.require(response_col, option="--response-col")

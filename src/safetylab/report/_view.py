@@ -367,9 +367,8 @@ def render_page(df: pd.DataFrame, metrics: pd.DataFrame, title: str) -> str:
 model's answer to it, and its attacked variants, side by side.</p><div id="sbs"></div></section>
 <script type="application/json" id="data">{_safe_json(page_data(df) if len(df) else {})}</script>
 <script type="application/json" id="figs">{_safe_json(figs)}</script>
-<script nonce="{nonce}">{_asset("view.js")}</script>
 <script nonce="{nonce}">{get_plotlyjs()}</script>
-<script nonce="{nonce}">window.safetylabDrawPlots();</script>
+<script nonce="{nonce}">{_asset("view.js")}</script>
 </body></html>
 """
 
