@@ -1,26 +1,25 @@
-"""The whole loop on the real bundled model (SmolLM2-135M) at a tiny size."""
+"""The whole study loop on the real bundled model (SmolLM2-135M) at a tiny size."""
 
 import json
 
 import pytest
 from safetensors.torch import load_file
 
-from safetylab.config import DemoConfig, EvalSizes, validate
-from safetylab.sweep import run_demo
-from safetylab.train import TrainConfig
+from safetylab.pipeline import EvalSpec, GeneralSpec, StudyConfig
+from safetylab.sweep import run_demo, run_study
 
 
-def tiny_config() -> DemoConfig:
-    return validate(
-        DemoConfig(
-            grid=[0, 16],
-            n_general=8,
-            distill_max_new_tokens=16,
-            eval=EvalSizes(harm=4, overrefusal=4, helpful=2),
-            max_new_tokens=8,
-            train=TrainConfig(lora_layers=4, epochs=1, batch_size=8),
-        )
-    )
+def tiny_config() -> StudyConfig:
+    return StudyConfig(
+        name="tiny",
+        general=GeneralSpec(n=8, distill_max_new_tokens=16),
+        strategies={"safety-only": {}, "context-aware": {"sizes": [16]}},
+        sizes=[0, 16],
+        train={"preset": "cpu-lora", "lora_layers": 4, "epochs": 1, "batch_size": 8,
+               "val_ratio": 0.0},
+        eval=EvalSpec(n={"harm": 4, "overrefusal": 4, "helpful": 2},
+                      judges=["refusal", "strmatch"], max_new_tokens=8, keyword_check=False),
+    )  # fmt: skip
 
 
 def _lines(path):
@@ -28,71 +27,39 @@ def _lines(path):
 
 
 @pytest.mark.slow
-def test_demo_end_to_end_and_resume(tmp_path):
+def test_study_end_to_end_and_resume(tmp_path, monkeypatch):
     out = tmp_path / "run"
-    rows = run_demo(tiny_config(), out)
-    for name in [
-        "config.resolved.yaml",
-        "manifest.json",
-        "examples.jsonl",
-        "prompts.jsonl",
-        "generations.jsonl",
-        "judgments.jsonl",
-        "metrics.json",
-        "report.md",
-        "report.html",
-    ]:
+    res = run_study(tiny_config(), out)
+    assert not res.failed and len(res.ran) == 3
+    for name in ["config.resolved.yaml", "cells.json", "prompts.jsonl", "metrics.json",
+                 "answers.csv", "report.md", "report.html"]:  # fmt: skip
         assert (out / name).exists(), name
+    rows = json.loads((out / "metrics.json").read_text())
+    # N = 0 is shown under the strategies whose sizes include it (context-aware: only 16)
+    assert list(dict.fromkeys(r["model"] for r in rows)) == [
+        "safety-only-0", "safety-only-16", "context-aware-16"
+    ]  # fmt: skip
+    harm = [r for r in rows if r["suite"] == "harm"]
+    assert len(harm) == 3 and all(r["n"] == 4 for r in harm)
+    cells = {c.label: out / "cells" / c.id for c in res.cells}
+    assert len(_lines(cells["safety-only-16"] / "generations.jsonl")) == 10
+    assert len(_lines(cells["safety-only-16"] / "judgments.jsonl")) == 20  # two judges
+    assert len(_lines(cells["safety-only-16"] / "mixture.jsonl")) == 8 + 16
 
-    assert {r.model for r in rows} == {"safety-0", "safety-16"}
-    harm = [r for r in rows if r.suite == "harm"]
-    assert len(harm) == 2 and all("compliance" in r.metric and r.n == 4 for r in harm)
-    assert len(_lines(out / "prompts.jsonl")) == 10
-    assert len(_lines(out / "generations.jsonl")) == 20
-    assert len(_lines(out / "judgments.jsonl")) == 40  # two judges
-    mix = json.loads((out / "mixtures.json").read_text())
-    assert mix["safety-0"]["rows"] == 8 and mix["safety-16"]["rows"] == 24
-
-    # LoRA learned something (lora_B starts at zero), only adapter tensors were saved.
-    weights = load_file(str(out / "models" / "safety-16" / "adapter_model.safetensors"))
+    # LoRA learned something (lora_B starts at zero), only the top 4 layers' adapter tensors
+    weights = load_file(str(cells["safety-only-16"] / "adapter" / "adapter_model.safetensors"))
     assert weights and all("lora_" in k for k in weights)
     assert any(v.abs().sum() > 0 for k, v in weights.items() if "lora_B" in k)
     assert {k.split(".layers.")[1].split(".")[0] for k in weights} == {"26", "27", "28", "29"}
 
-    html = (out / "report.html").read_text()
-    assert "data:image/png;base64," in html and "safety-16" in html
-
-    # Re-running resumes: nothing retrained, generated or written twice; same mixtures.
-    state = out / "models" / "safety-16" / "train_state.json"
+    # re-running: nothing retrained or regenerated, same numbers
+    state = cells["safety-only-16"] / "adapter" / "train_state.json"
     mtime = state.stat().st_mtime_ns
-    gens_before = _lines(out / "generations.jsonl")
-    rows2 = run_demo(tiny_config(), out)
-    assert state.stat().st_mtime_ns == mtime
-    assert _lines(out / "generations.jsonl") == gens_before
-    assert len(_lines(out / "judgments.jsonl")) == 40
-    assert json.loads((out / "mixtures.json").read_text()) == mix
-    assert [r.to_dict() for r in rows2] == [r.to_dict() for r in rows]
-
-    manifest = json.loads((out / "manifest.json").read_text())
-    assert set(manifest["model_fingerprints"]) == {"safety-0", "safety-16"}
-    assert manifest["judges"] == ["refusal@3", "strmatch@1"]  # the refusal judge drives metrics
-
-
-@pytest.mark.slow
-def test_contaminated_eval_fails_loudly(tmp_path, monkeypatch):
-    from safetylab import sweep
-    from safetylab.errors import SafetylabError
-
-    real = sweep.eval_prompts
-
-    def leaky(cfg):
-        prompts = real(cfg)
-        from safetylab.data import load_bundled
-        from safetylab.records import Prompt
-
-        leaked = load_bundled("safety")[0]["prompt"]
-        return prompts + [Prompt(leaked, "harm", "unsafe", "x", "leak-1")]
-
-    monkeypatch.setattr(sweep, "eval_prompts", leaky)
-    with pytest.raises(SafetylabError, match=r"overlap evaluation prompts \(exact\).*leak-1"):
-        run_demo(tiny_config(), tmp_path / "run")
+    before = (out / "metrics.json").read_bytes()
+    res2 = run_study(tiny_config(), out)
+    assert res2.ran == [] and state.stat().st_mtime_ns == mtime
+    assert (out / "metrics.json").read_bytes() == before
+    assert [r.to_dict() for r in run_demo(tiny_config(), out)] == [
+        {k: r[k] for k in ("model", "suite", "metric", "value", "ci_low", "ci_high", "n")}
+        for r in rows
+    ]

@@ -22,8 +22,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
-import socket
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -49,7 +47,6 @@ from safetylab.pipeline._config import StudyConfig, train_config
 from safetylab.pipeline._stage import generate_and_judge
 from safetylab.records import Example, MetricRow, Prompt, content_id
 from safetylab.store import (
-    DirLock,
     GenerationCache,
     JsonlLog,
     RunDir,
@@ -252,13 +249,13 @@ class Study:
         self._general[model] = (examples, path)
         return examples, path
 
-    def backend(self, model: str, adapter: Path | None, name: str) -> Any:
+    def backend(self, model: str, adapter: Path | None, name: str, tag: str = "base") -> Any:
         """The generation backend of one model (base, or base + a cell's adapter)."""
         cfg = self.cfg
         if cfg.backend == "mock":
             from safetylab.generate import MockBackend
 
-            return MockBackend(f"mock:{model}:{adapter.name if adapter else 'base'}")
+            return MockBackend(f"mock:{model}:{tag}")  # one fingerprint per cell, as trained ones
         if cfg.backend == "vllm":
             from safetylab.registry import backends, load_plugins
 
@@ -290,7 +287,7 @@ class Study:
         mix_path = d / "mixture.jsonl"
         write_mixture(mix.examples, mix.card, mix_path)
         adapter = self.train_cell(cell, d, mix.examples)
-        backend = self.backend(cell.model, adapter, cell.label)
+        backend = self.backend(cell.model, adapter, cell.label, cell.id)
         dec = {"max_new_tokens": self.cfg.eval.max_new_tokens, "do_sample": False}
         run.log("prompts.jsonl").append(p.to_dict() for p in self.prompts)
         cache = GenerationCache(cache_dir() / "generations.sqlite")
@@ -312,8 +309,18 @@ class Study:
         """Suite rows, attack success per transform and keyword reliance (as ``eval``)."""
         from safetylab.evals._run import EvalConfig, compute_eval_metrics
 
-        ec = EvalConfig(suites=list(self.cfg.eval.suites), seed=cell.seed)
-        return compute_eval_metrics(ec, self.prompts, labels, cell.label)
+        ev = self.cfg.eval
+        attacks = list(dict.fromkeys(t for ts in ev.attacks.values() for t in ts))
+        ec = EvalConfig(
+            suites=list(ev.suites), seed=cell.seed, attacks=attacks, keyword_check=ev.keyword_check
+        )
+        rows = compute_eval_metrics(ec, self.prompts, labels, cell.label)
+
+        def wanted(suite: str) -> bool:  # attacks are chosen per suite
+            s, _, t = suite.partition("@")
+            return not t or t in ev.attacks.get(s.split("/")[0], [])
+
+        return [r for r in rows if wanted(r.suite)]
 
     def train_cell(self, cell: Cell, d: Path, examples: list[Example]) -> Path | None:
         """The cell's LoRA adapter (reused when its train_state matches the mixture)."""
@@ -389,74 +396,16 @@ class Study:
     # ------------------------------------------------------------ status
 
     def status_rows(self) -> list[dict[str, Any]]:
+        from safetylab.pipeline._status import status_rows
+
         return status_rows(self.path, self.cells)
 
 
-def status_rows(path: Path, cells: list[Cell]) -> list[dict[str, Any]]:
-    """One row per cell: label, seed, model, id, state (done/running/failed/pending), seconds."""
-    out = []
-    for c in cells:
-        d = path / "cells" / c.id
-        state = cell_state(d)
-        info: dict[str, Any] = {}
-        if state == "done":
-            info = json.loads((d / "done.json").read_text())
-        elif state == "failed":
-            info = json.loads((d / "error.json").read_text())
-        else:
-            h = DirLock(path / "cells" / f"{c.id}.lock").holder()
-            if (
-                h
-                and isinstance(h.get("pid"), int)
-                and (h.get("host") != socket.gethostname() or _pid_alive(h["pid"]))
-            ):
-                state, info = "running", {"started": h.get("since")}
-        out.append({"cell": c.label, "seed": c.seed, "model": c.model, "id": c.id,
-                    "state": state, "seconds": info.get("seconds"),
-                    "error": info.get("error", ""), "started": info.get("started")})  # fmt: skip
-    return out
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def study_status(path: str | Path) -> str:
-    """The grid's state as text: one line per cell and an ETA."""
-    p = Path(path)
-    if not (p / "cells.json").exists():
-        raise SafetylabError(f"--status {p}: not a study directory (no cells.json)")
-    cells = [Cell(**c) for c in json.loads((p / "cells.json").read_text(encoding="utf-8"))]
-    return format_status(status_rows(p, cells))
+    """The grid's state as text: one line per cell and an ETA (``safetylab study --status``)."""
+    from safetylab.pipeline._status import study_status as _status
 
-
-def format_status(rows: list[dict[str, Any]]) -> str:
-    from collections import Counter
-
-    lines = [f"{'cell':<28} {'seed':>4}  {'state':<8} {'seconds':>8}  id"]
-    for r in rows:
-        secs = "" if r["seconds"] is None else f"{r['seconds']:.0f}"
-        err = f"  {r['error'][:80]}" if r["error"] else ""
-        lines.append(f"{r['cell']:<28} {r['seed']:>4}  {r['state']:<8} {secs:>8}  {r['id']}{err}")
-    n = Counter(r["state"] for r in rows)
-    done = [r["seconds"] for r in rows if r["state"] == "done" and r["seconds"] is not None]
-    left = n["pending"] + n["running"] + n["failed"]
-    eta = ""
-    if done and left:
-        per = sum(done) / len(done)
-        workers = max(1, n["running"])
-        eta = f"; ETA ~{per * left / workers / 60:.0f} min at {per / 60:.1f} min per cell"
-    lines.append(
-        f"{n['done']} done, {n['running']} running, {n['failed']} failed, "
-        f"{n['pending']} pending of {len(rows)}{eta}"
-    )
-    return "\n".join(lines)
+    return _status(path)
 
 
 def run_study(cfg: StudyConfig, out: str | Path, *, shard: tuple[int, int] = (1, 1),

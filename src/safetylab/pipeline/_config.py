@@ -158,10 +158,18 @@ class _Where:
         return f"{loc}: {'.'.join(str(x) for x in keys)}" if keys else loc
 
 
-def _unknown(where: _Where, keys: tuple[Any, ...], name: str, known: list[str], what: str) -> None:
+def _unknown(
+    where: _Where, keys: tuple[Any, ...], name: str, known: list[str], what: str, index: int = -1
+) -> None:
+    """Unknown ``name`` under ``keys`` (a mapping key, or item ``index`` of a list)."""
     close = difflib.get_close_matches(str(name), known, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(known)})"
-    raise SafetylabError(f"{where(*keys, name, key=True)}: unknown {what} {name!r}{hint}")
+    if index >= 0:
+        loc = where(*keys, index).rsplit(": ", 1)[0]
+        at = f"{loc}: {'.'.join(map(str, (*keys, name)))}"
+    else:
+        at = where(*keys, name, key=True)
+    raise SafetylabError(f"{at}: unknown {what} {name!r}{hint}")
 
 
 def _dataclass(cls: type, data: Any, where: _Where, keys: tuple[Any, ...]) -> Any:
@@ -222,7 +230,10 @@ def _check(cfg: StudyConfig, where: _Where) -> None:
     if not cfg.models or not all(isinstance(m, str) and m for m in cfg.models):
         raise SafetylabError(f"{where('models')}: expected a list of model names or folders")
     if cfg.backend not in BACKENDS:
-        _unknown(where, (), cfg.backend, list(BACKENDS), "backend")
+        loc = where("backend")
+        close = difflib.get_close_matches(cfg.backend, BACKENDS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(BACKENDS)})"
+        raise SafetylabError(f"{loc}: unknown backend {cfg.backend!r}{hint}")
     if cfg.backend == "openai" and not cfg.base_url:
         raise SafetylabError(f"{where('backend')}: backend openai needs base_url")
     if not isinstance(cfg.strategies, dict) or not cfg.strategies:
@@ -256,22 +267,22 @@ def _check(cfg: StudyConfig, where: _Where) -> None:
                     f"{where('strategies', s)}: pair_share + sensitive_share must be <= 1"
                 )
     ev = cfg.eval
-    for s in ev.suites:
+    for i, s in enumerate(ev.suites):
         if s not in suites.names():
-            _unknown(where, ("eval", "suites"), s, suites.names(), "suite")
+            _unknown(where, ("eval", "suites"), s, suites.names(), "suite", i)
     for s, ts in ev.attacks.items():
         if s not in ev.suites:
             raise SafetylabError(f"{where('eval', 'attacks', s)}: suite {s!r} is not evaluated")
         if not isinstance(ts, list):
             raise SafetylabError(f"{where('eval', 'attacks', s)}: expected a list of transforms")
-        for t in ts:
+        for i, t in enumerate(ts):
             if t not in attacks.names():
-                _unknown(where, ("eval", "attacks", s), t, attacks.names(), "attack")
+                _unknown(where, ("eval", "attacks", s), t, attacks.names(), "attack", i)
     if not ev.judges:
         raise SafetylabError(f"{where('eval', 'judges')}: at least one judge")
-    for j in ev.judges:
+    for i, j in enumerate(ev.judges):
         if j not in judges.names():
-            _unknown(where, ("eval", "judges"), j, judges.names(), "judge")
+            _unknown(where, ("eval", "judges"), j, judges.names(), "judge", i)
     if isinstance(ev.n, dict):
         for s in ev.n:
             if s not in ev.suites:

@@ -1,0 +1,341 @@
+"""safetylab study on the mock backend: cell identity, resume, shards, failures, status, report."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from safetylab.errors import SafetylabError
+from safetylab.pipeline import load_study, parse_study
+from safetylab.pipeline._cell import enumerate_cells
+from safetylab.sweep import Study, parse_shard, run_study, study_status
+
+MOCK = """\
+name: mock
+models: [smollm2-135m-instruct]
+general: {dataset: bundled/general, n: 12, distill: true, distill_max_new_tokens: 12}
+strategies:
+  safety-only: {}
+  context-aware: {pair_share: 0.5, sensitive_share: 0.25, sizes: [16]}
+sizes: [0, 8, 16]
+seeds: [0]
+train: {preset: cpu-lora, epochs: 1}
+eval:
+  suites: [harm, overrefusal, helpful]
+  n: {harm: 6, overrefusal: 6, helpful: 4}
+  attacks: {harm: [fiction]}
+  judges: [strmatch-plus, strmatch]
+  max_new_tokens: 12
+backend: mock
+"""
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("SAFETYLAB_CACHE", str(tmp_path / "cache"))
+
+
+def write_cfg(tmp_path: Path, text: str = MOCK, name: str = "mock.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def ids(text: str, tmp_path: Path) -> dict[str, str]:
+    cfg = parse_study(__import__("yaml").safe_load(text), "x.yaml", text)
+    return {c.label: c.id for c in enumerate_cells(cfg, "prompts", "data")}
+
+
+def test_cell_identity_changes_exactly_with_result_changing_settings(tmp_path):
+    base = ids(MOCK, tmp_path)
+    assert list(base) == ["base-0", "safety-only-8", "safety-only-16", "context-aware-16"]
+    assert len(set(base.values())) == 4
+    # not result-changing: the study's name; adding a size or a strategy keeps the other cells
+    assert ids(MOCK.replace("name: mock", "name: other"), tmp_path) == base
+    more = ids(MOCK.replace("sizes: [0, 8, 16]", "sizes: [0, 8, 16, 32]"), tmp_path)
+    assert {k: more[k] for k in base} == base and "safety-only-32" in more
+    # a strategy knob changes that strategy's cells only (N = 0 is shared and knob-free)
+    knob = ids(MOCK.replace("sensitive_share: 0.25", "sensitive_share: 0.5"), tmp_path)
+    assert knob["context-aware-16"] != base["context-aware-16"]
+    assert {k: knob[k] for k in ("base-0", "safety-only-8", "safety-only-16")} == {
+        k: base[k] for k in ("base-0", "safety-only-8", "safety-only-16")
+    }
+    # everything else that changes results changes every cell
+    for old, new in [
+        ("seeds: [0]", "seeds: [1]"),
+        ("epochs: 1}", "epochs: 2}"),
+        ("max_new_tokens: 12\n", "max_new_tokens: 16\n"),
+        ("judges: [strmatch-plus, strmatch]", "judges: [strmatch, strmatch-plus]"),
+        ("n: 12, distill", "n: 13, distill"),
+        ("models: [smollm2-135m-instruct]", "models: [other-model]"),
+    ]:
+        changed = ids(MOCK.replace(old, new), tmp_path)
+        assert set(changed.values()).isdisjoint(base.values()), new
+    # the evaluation prompts and the data version are part of the id
+    cfg = load_study(write_cfg(tmp_path))
+    a = {c.id for c in enumerate_cells(cfg, "p1", "d")}
+    assert a.isdisjoint({c.id for c in enumerate_cells(cfg, "p2", "d")})
+    assert a.isdisjoint({c.id for c in enumerate_cells(cfg, "p1", "d2")})
+
+
+def test_output_dir_and_shard_do_not_change_cell_ids(tmp_path):
+    cfg = load_study(write_cfg(tmp_path))
+    a = Study(cfg, tmp_path / "a")
+    b = Study(cfg, tmp_path / "b")
+    assert [c.id for c in a.cells] == [c.id for c in b.cells]
+    assert json.loads((tmp_path / "a" / "cells.json").read_text()) == [c.to_dict() for c in b.cells]
+    assert parse_shard("2/8") == (2, 8) and parse_shard(None) == (1, 1)
+    for bad in ("0/2", "3/2", "x"):
+        with pytest.raises(SafetylabError, match="--shard"):
+            parse_shard(bad)
+
+
+def _jsonl_ids(path: Path) -> list[str]:
+    return [json.loads(line)["id"] for line in path.read_text().splitlines()]
+
+
+def test_run_resume_and_report_numbers_equal_metrics(tmp_path):
+    cfg = load_study(write_cfg(tmp_path))
+    out = tmp_path / "s"
+    res = run_study(cfg, out)
+    assert not res.failed and len(res.ran) == 4
+    rows = json.loads((out / "metrics.json").read_text())
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    # N = 0 is run once and shown under every strategy that has N = 0 in its sizes
+    assert models == ["safety-only-0", "safety-only-8", "safety-only-16", "context-aware-16"]
+    harm = {r["model"]: r for r in rows if r["suite"] == "harm" and r["metric"].startswith("harm")}
+    assert all(r["n"] == 6 and r["seed"] == 0 for r in harm.values())
+    assert harm["safety-only-16"]["strategy"] == "safety-only"
+    assert harm["safety-only-16"]["n_safety"] == 16
+    assert harm["safety-only-16"]["base_model"] == "smollm2-135m-instruct"
+    assert {r["suite"] for r in rows} >= {"harm", "overrefusal", "helpful", "harm@fiction"}
+    # the mixtures: 12 general rows (distilled) + N safety-related rows, nested counts
+    for c in res.cells:
+        mix = (out / "cells" / c.id / "mixture.jsonl").read_text().splitlines()
+        assert len(mix) == 12 + c.n
+    answers = (out / "answers.csv").read_text().splitlines()
+    n_prompts = len((out / "prompts.jsonl").read_text().splitlines())
+    assert len(answers) == 1 + 4 * n_prompts
+    assert answers[0].endswith("strmatch-plus@2,strmatch@1")
+
+    # every number of the headline table is the metrics.json number
+    md = (out / "report.md").read_text()
+    table = [line for line in md.splitlines() if re.match(r"\| [a-z-]+ \| \d+ \|", line)]
+    assert len(table) == 4
+    for line in table:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        r = {(x["suite"], x["metric"]): x for x in rows if x["model"] == f"{cells[0]}-{cells[1]}"}
+        for text, key in zip(
+            cells[2:],
+            [("harm", "harmful_compliance_rate"), ("overrefusal", "refusal_rate"),
+             ("helpful", "refusal_rate")],
+            strict=True,
+        ):  # fmt: skip
+            m = r[key]
+            assert text == (
+                f"{m['value']:.0%} [{m['ci_low']:.0%}, {m['ci_high']:.0%}] (n={m['n']})"
+            )
+    html = (out / "report.html").read_text()
+    assert "data:image/png;base64," in html and "What this run shows" in html
+    assert "&lt;" not in md  # markdown is not escaped; html is
+    before = (out / "metrics.json").read_bytes()
+    gen_lines = {c.id: _jsonl_ids(out / "cells" / c.id / "generations.jsonl") for c in res.cells}
+
+    # a finished study: nothing redone, same bytes
+    res2 = run_study(cfg, out)
+    assert res2.ran == [] and (out / "metrics.json").read_bytes() == before
+    assert {c.id: _jsonl_ids(out / "cells" / c.id / "generations.jsonl") for c in res.cells} == (
+        gen_lines
+    )
+
+
+def test_kill_mid_cell_resumes_without_loss_or_duplicates(tmp_path, monkeypatch):
+    from safetylab.generate import MockBackend
+
+    cfg = load_study(write_cfg(tmp_path))
+    clean = run_study(cfg, tmp_path / "clean")
+    monkeypatch.setenv("SAFETYLAB_CACHE", str(tmp_path / "cache2"))
+    real = MockBackend.generate
+    calls = {"n": 0}
+
+    def dying(self, prompts, decoding, on_batch=None):
+        def hook(idx, answers):
+            calls["n"] += 1
+            if on_batch is not None:
+                on_batch(idx, answers)
+            if calls["n"] == 40:  # mid-way through the second cell's answers
+                raise KeyboardInterrupt
+
+        return real(self, prompts, decoding, hook)
+
+    monkeypatch.setattr(MockBackend, "generate", dying)
+    out = tmp_path / "s"
+    with pytest.raises(KeyboardInterrupt):
+        run_study(cfg, out)
+    states = [(out / "cells" / c.id / "done.json").exists() for c in clean.cells]
+    assert states[0] and not all(states)
+    monkeypatch.setattr(MockBackend, "generate", real)
+    res = run_study(cfg, out)
+    assert not res.failed
+    for c in clean.cells:
+        for f in ("generations.jsonl", "judgments.jsonl"):
+            got = _jsonl_ids(out / "cells" / c.id / f)
+            assert len(got) == len(set(got)), f  # nothing written twice
+            assert sorted(got) == sorted(_jsonl_ids(tmp_path / "clean" / "cells" / c.id / f))
+    assert (out / "metrics.json").read_bytes() == (tmp_path / "clean" / "metrics.json").read_bytes()
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "safetylab.cli.main", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_shard_workers_equal_one_process(tmp_path):
+    cfg_path = write_cfg(tmp_path)
+    one = _cli("study", str(cfg_path), "--out", str(tmp_path / "one"), cwd=tmp_path)
+    assert one.wait(timeout=300) == 0, one.stderr.read()  # type: ignore[union-attr]
+    workers = [
+        _cli("study", str(cfg_path), "--out", str(tmp_path / "two"), "--shard", f"{i}/2",
+             cwd=tmp_path)
+        for i in (1, 2)
+    ]  # fmt: skip
+    for w in workers:
+        assert w.wait(timeout=300) == 0, w.stderr.read()  # type: ignore[union-attr]
+    one_m = (tmp_path / "one" / "metrics.json").read_bytes()
+    assert (tmp_path / "two" / "metrics.json").read_bytes() == one_m
+    # each cell ran once, in exactly one worker
+    cells = json.loads((tmp_path / "two" / "cells.json").read_text())
+    for c in cells:
+        gens = _jsonl_ids(tmp_path / "two" / "cells" / c["id"] / "generations.jsonl")
+        assert len(gens) == len(set(gens))
+    status = study_status(tmp_path / "two")
+    assert status.splitlines()[-1] == "4 done, 0 running, 0 failed, 0 pending of 4"
+
+
+def test_failed_cell_is_recorded_others_go_on_and_status(tmp_path, monkeypatch, capsys):
+    from safetylab import sweep
+    from safetylab.cli.main import main
+
+    cfg_path = write_cfg(tmp_path)
+    real = sweep.Study.run_cell
+
+    def flaky(self, cell, run):
+        if cell.label == "safety-only-8":
+            raise RuntimeError("out of memory (simulated)")
+        return real(self, cell, run)
+
+    monkeypatch.setattr(sweep.Study, "run_cell", flaky)
+    out = tmp_path / "s"
+    assert main(["study", str(cfg_path), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "failed cells:" in err and "safety-only-8@" in err and "out of memory" in err
+    assert main(["study", "--status", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    state = {line.split()[0]: line.split()[2] for line in lines[1:-1]}
+    assert state == {
+        "base-0": "done",
+        "safety-only-8": "failed",
+        "safety-only-16": "done",
+        "context-aware-16": "done",
+    }
+    assert lines[-1].startswith("3 done, 0 running, 1 failed, 0 pending of 4")
+    models = {r["model"] for r in json.loads((out / "metrics.json").read_text())}
+    assert "safety-only-8" not in models and "safety-only-16" in models
+    assert "failed: safety-only-8" in (out / "report.md").read_text()
+    # the next run retries the failed cell only
+    monkeypatch.setattr(sweep.Study, "run_cell", real)
+    assert main(["study", str(cfg_path), "--out", str(out)]) == 0
+    capsys.readouterr()
+    main(["study", "--status", str(out)])
+    assert capsys.readouterr().out.splitlines()[-1].startswith("4 done, 0 running, 0 failed")
+
+
+def test_status_pending_before_any_run_and_not_a_study(tmp_path):
+    cfg = load_study(write_cfg(tmp_path))
+    Study(cfg, tmp_path / "s")
+    text = study_status(tmp_path / "s")
+    assert text.splitlines()[-1] == "0 done, 0 running, 0 failed, 4 pending of 4"
+    with pytest.raises(SafetylabError, match="not a study directory"):
+        study_status(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (MOCK.replace("safety-only: {}", "safty-only: {}"),
+         r"mock.yaml:5:3: strategies.safty-only: unknown strategy 'safty-only'; did you mean "
+         r"'safety-only'\?"),
+        (MOCK.replace("seeds: [0]", "sedes: [0]"),
+         r"mock.yaml:8:1: sedes: unknown option 'sedes'; did you mean 'seeds'\?"),
+        (MOCK.replace("judges: [strmatch-plus, strmatch]", "judges: [strmatch-plus, refusl]"),
+         r"mock.yaml:14:27: eval.judges.refusl: unknown judge 'refusl'; did you mean 'refusal'\?"),
+        (MOCK.replace("sizes: [0, 8, 16]", "sizes: [0, -8, 16]"),
+         r"mock.yaml:7:12: sizes.1: expected an integer >= 0, got -8"),
+        (MOCK.replace("sensitive_share: 0.25", "sensitve_share: 0.25"),
+         r"mock.yaml:6:36: strategies.context-aware.sensitve_share: unknown knob "
+         r"'sensitve_share'; did you mean 'sensitive_share'\?"),
+        (MOCK.replace("attacks: {harm: [fiction]}", "attacks: {harm: [fictin]}"),
+         r"mock.yaml:13:20: eval.attacks.harm.fictin: unknown attack 'fictin'; did you mean "
+         r"'fiction'\?"),
+        (MOCK.replace("epochs: 1}", "epoch: 1}"),
+         r"mock.yaml:9:8: train: (epoch: )?unknown option 'epoch'; did you mean 'epochs'\?"),
+        (MOCK.replace("backend: mock", "backend: vlm"),
+         r"mock.yaml:16:10: backend: unknown backend 'vlm'; did you mean 'vllm'\?"),
+        (MOCK + "  bad: [\n", r"mock.yaml:\d+:\d+: not valid YAML"),
+    ],
+)  # fmt: skip
+def test_config_errors_name_file_line_column(tmp_path, text, want):
+    with pytest.raises(SafetylabError, match=want):
+        load_study(write_cfg(tmp_path, text))
+
+
+def test_presets_load_and_unknown_preset(tmp_path):
+    for name in ("demo", "cpu", "paper", "frontier", "study-demo-quick"):
+        cfg = load_study(name)
+        assert cfg.eval.judges[0] == "refusal"
+    cpu = load_study("cpu")
+    assert list(cpu.strategies) == ["safety-only", "balanced", "context-aware", "multi-task"]
+    assert len(cpu.sizes) >= 4 and cpu.models == ["smollm2-135m-instruct"]
+    demo = load_study("demo")
+    assert demo.strategies["context-aware"]["sizes"] == [max(demo.sizes)]
+    paper = load_study("paper")
+    assert paper.sizes == [0, 100, 300, 500, 1000, 1500, 2000] and paper.general.n == 20000
+    with pytest.raises(SafetylabError, match="did you mean 'demo'"):
+        load_study("dmeo")
+
+
+def test_paper_prints_gpu_hours_estimate():
+    from safetylab.cli._study import gpu_hours
+
+    h = gpu_hours(load_study("paper"))
+    # 7 cells x (20,000 general + N) examples x 3 epochs x 0.02 h per 1,000
+    assert h == pytest.approx(0.02 * 3 * (7 * 20000 + 5400) / 1000)
+    assert gpu_hours(load_study("demo")) is None
+
+
+def test_demo_alias_prints_the_study_table(tmp_path, capsys):
+    from safetylab.cli.main import main
+
+    cfg_path = write_cfg(tmp_path)
+    assert main(["study", str(cfg_path), "--out", str(tmp_path / "a")]) == 0
+    a = capsys.readouterr().out
+    assert main(["demo", "--config", str(cfg_path), "--out", str(tmp_path / "b")]) == 0
+    b = capsys.readouterr().out
+    assert a.replace(str(tmp_path / "a"), "X") == b.replace(str(tmp_path / "b"), "X")
+    assert "| safety-only | 16 |" in a
+    assert (tmp_path / "a" / "metrics.json").read_bytes() == (
+        tmp_path / "b" / "metrics.json"
+    ).read_bytes()
