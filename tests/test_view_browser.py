@@ -197,3 +197,17 @@ def test_relabel_round_trips_through_judge_validate(page, site, tmp_path, capsys
     assert main(["judge", "validate", "--judge", "strmatch", "--labels", str(path), "--json"]) == 0
     rep = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert rep["n"] == 2
+
+
+def test_hover_shows_model_value_and_interval(page, site) -> None:
+    # the Pareto plot's points: x = safe-prompt refusal, y = harmful compliance, with intervals
+    page.evaluate(
+        "() => { const d = document.getElementById('plot-pareto');"
+        " const i = d.data[1].text.indexOf('demo: safety-50');"
+        " Plotly.Fx.hover(d, [{curveNumber: 1, pointNumber: i}]); }"
+    )
+    text = " ".join(page.locator("#plot-pareto .hoverlayer").all_text_contents())
+    # safety-50's fixture rates: harm 4/6 = 67% [57%, 77%], safe-prompt refusal 2/4 = 50% [40%, 60%]
+    assert "demo: safety-50" in text
+    assert "safe-prompt refusal 50.0% [40.0%, 60.0%]" in text
+    assert "harmful compliance 66.7% [56.7%, 76.7%]" in text
