@@ -304,3 +304,15 @@ def test_eval_writes_its_view_page(tmp_path: Path, monkeypatch) -> None:
     assert len(data["a_text"]) == len(df) == len(build_prompts(cfg))
     assert data["a_id"] == df["generation_id"].tolist()
     assert "fiction" in data["transforms"]
+
+
+def test_view_of_a_bare_run_dir(tmp_path: Path) -> None:
+    """Only generations.jsonl: the page still lists the answers (no metrics, no judges)."""
+    run = tmp_path / "bare"
+    write_run(run, {"m": 0}, fixture_prompts(1, 1, ()))
+    for f in ("prompts.jsonl", "judgments.jsonl", "metrics.json", "mixtures.json"):
+        (run / f).unlink()
+    text = write_view(run).read_text("utf-8")
+    data = json.loads(re.search(r'id="data">(.*?)</script>', text, re.S).group(1))  # type: ignore[union-attr]
+    assert len(data["a_text"]) == 2 and data["judges"] == [] and data["labels"] == []
+    assert "No metrics.json found." in text
