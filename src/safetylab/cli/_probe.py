@@ -84,12 +84,23 @@ def run(args: argparse.Namespace) -> int:
 def _summary(stage: str, res: dict[str, Any]) -> str:
     lines = [f"[{stage}]"]
     if stage == "linear":
+        changed = res.get("layers_changed", {})
         for model, best in res["best"].items():
-            b = best["intent"]
-            lines.append(
-                f"  {model}: intent probe best layer {b['layer']} held-out acc "
-                f"{b['heldout_acc']:.3f}, decorrelated acc {b['dec_acc']:.3f}, KRI {b['kri']:+.3f}"
-            )
+            ch = changed.get(model, {})
+            if ch and not ch.get("reference"):
+                lines.append(f"  {model}: {ch['summary']}")
+            else:
+                lines.append(f"  {model}:")
+            moving = res.get("best_among_changed_layers", {}).get(model, {})
+            for target in ("intent", "keyword"):
+                b = best[target]
+                if b.get("unchanged_from_base"):
+                    text = f"best layer {b['layer']} is unchanged from base (same numbers)"
+                    if target in moving:
+                        text += f"; among changed layers: {_probe_numbers(moving[target])}"
+                else:
+                    text = _probe_numbers(b)
+                lines.append(f"    {target} probe: {text}")
     elif stage == "attention":
         for model, r in res["models"].items():
             if "safe" in r and "unsafe" in r:
@@ -100,16 +111,37 @@ def _summary(stage: str, res: dict[str, Any]) -> str:
                 )
     elif stage == "direction":
         iv = res["intervention"]
-        lines.append(f"  layer {res['layer']}, intervention on {iv['checkpoint']}")
+        lines.append(
+            f"  layer {res['layer']} ({res['layer_rule']}), intervention on {iv['checkpoint']}"
+        )
+        for model, ch in res.get("layers_changed", {}).items():
+            if not ch.get("reference"):
+                lines.append(f"  {model}: {ch['summary']}")
+        if res.get("unchanged_at_layer"):
+            names = ", ".join(res["unchanged_at_layer"])
+            lines.append(
+                f"  unchanged at layer {res['layer']}: {names} (cosine 1.0 by construction)"
+            )
         for cond, rates in iv["conditions"].items():
             parts = [f"{s} {v['rate']:.2f}" for s, v in rates.items()]
             lines.append(f"  {cond:<9} refusal: " + ", ".join(parts))
     elif stage == "refusals":
         for model, r in res["models"].items():
             d, c = r["decorrelated"], r["harm"]["consistency"]
+            kri = d.get("constant") or f"refusal KRI {d['kri']:+.3f}"
             lines.append(
-                f"  {model}: refusal KRI {d['kri']:+.3f}; safe {d['refusal_safe']['rate']:.2f}, "
+                f"  {model}: {kri}; safe {d['refusal_safe']['rate']:.2f}, "
                 f"unsafe {d['refusal_unsafe']['rate']:.2f}; reasons match "
                 f"{c['match_share']:.2f}, generic {c['generic_refusal_share']:.2f}"
             )
     return "\n".join(lines)
+
+
+def _probe_numbers(b: dict[str, Any]) -> str:
+    """``layer 9 held-out acc 0.950, decorrelated acc 0.562, KRI +0.125`` (or the constant
+    predictor's label instead of a KRI that would read as "no keyword reliance")."""
+    kri = b.get("constant_label") or f"KRI {b['kri']:+.3f}"
+    return (
+        f"layer {b['layer']} held-out acc {b['heldout_acc']:.3f}, decorrelated acc "
+        f"{b['dec_acc']:.3f}, {kri}"
+    )

@@ -31,7 +31,8 @@ from safetylab.probes._direction import (
 )
 from safetylab.probes._hidden import n_hidden
 from safetylab.probes._items import probe_items
-from safetylab.probes._linear import cell_rates, keyword_reliance
+from safetylab.probes._layers import ChangeTracker
+from safetylab.probes._linear import cell_rates, constant_value, keyword_reliance
 from safetylab.probes._run import (
     Checkpoint,
     ProbeConfig,
@@ -139,11 +140,14 @@ def probe_direction(
     seps: dict[str, list[float]] = {}
     norms: dict[str, list[float]] = {}
     fps: dict[str, str] = {}
-    layer = cfg.direction_layer
-    steer_result: dict[str, Any] = {}
+    tracker = ChangeTracker()
+    kept: Any = None  # the target checkpoint, intervened on once every checkpoint is seen
+    held: tuple[Any, Any] | None = None
+    n_hid = 0
     for ck in ckpts:
         lm = _run._load(ck)  # one loader to patch in tests
         fps[ck.name] = lm.fingerprint
+        tracker.add(ck.name, lm.model, ck.adapter is None)
         n_hid = n_hidden(lm.model)
         layers = list(range(n_hid))
         d = refusal_directions(_states(lm, harm_tr, layers), _states(lm, safe_tr, layers))
@@ -153,20 +157,20 @@ def probe_direction(
         seps[ck.name] = [round(separation(d[i], hh.last[:, i], hs.last[:, i]), 4) for i in layers]
         norms[ck.name] = [round(float(np.linalg.norm(d[i])), 4) for i in layers]
         if ck.name == target:
-            if layer is None:
-                layer = select_layer(d, hh, hs, max_frac=0.8)
-            if not 1 <= layer < n_hid:
-                raise SafetylabError(f"--direction-layer {layer}: expected 1..{n_hid - 1}")
-            steer_result = _intervene(lm, ck.name, d[layer], layer, cfg, run)
+            kept, held = lm, (hh, hs)
         del lm
-    assert layer is not None
+    assert held is not None
+    layer, rule = _direction_layer(cfg, dirs[target], *held, tracker.moved_from(), n_hid)
+    steer_result = _intervene(kept, target, dirs[target][layer], layer, cfg, run)
+    del kept
     cos = cosine_matrix(dirs)
+    same = [n for n in dirs if n == tracker.reference or tracker.unchanged(n, layer)]
     result = {
         "reference": target,
         "layer": int(layer),
-        "layer_rule": "given"
-        if cfg.direction_layer is not None
-        else "max Cohen's d of held-out projections, layers 0.2-0.8 of depth",
+        "layer_rule": rule,
+        "layers_changed": tracker.to_dict(),
+        "unchanged_at_layer": same if len(same) > 1 else [],
         "fingerprints": fps,
         "n_prompts": {"direction_per_class": len(harm_tr), "heldout_per_class": len(harm_he)},
         "norm_by_layer": norms,
@@ -181,6 +185,45 @@ def probe_direction(
     plot_direction_similarity(result, run.file("direction_similarity.png"))
     _manifest(run, "direction", fps)
     return result
+
+
+def _direction_layer(
+    cfg: ProbeConfig, d: np.ndarray, hh: Any, hs: Any, moved: int | None, n_hid: int
+) -> tuple[int, str]:
+    """(layer, why): the given ``--direction-layer``, or the best-separating hidden state among
+    those the checkpoints can change (``moved`` and deeper), preferring 0.2-0.8 of the depth."""
+    top = n_hid - 1
+    if cfg.direction_layer is not None:
+        layer = cfg.direction_layer
+        if not 1 <= layer < n_hid:
+            raise SafetylabError(f"--direction-layer {layer}: expected 1..{top}")
+        rule = "given"
+        if moved is None or layer < moved:
+            rule += (
+                f"; hidden state {layer} is unchanged by every checkpoint, so its direction and "
+                "cosine are the base's by construction"
+            )
+        return layer, rule
+    window = "max Cohen's d of held-out projections"
+    if moved is None:
+        layer = select_layer(d, hh, hs, max_frac=0.8)
+        return layer, (
+            f"{window}, layers 0.2-0.8 of depth; no checkpoint changes any probed layer, so "
+            "every checkpoint's direction equals the base's by construction"
+        )
+    allowed = list(range(max(moved, 1), n_hid))
+    try:
+        layer = select_layer(d, hh, hs, max_frac=0.8, allowed=allowed)
+        return (
+            layer,
+            f"{window} among the states the checkpoints change ({moved}-{top}), within 0.2-0.8 of depth",
+        )
+    except SafetylabError:
+        layer = select_layer(d, hh, hs, min_frac=0.0, max_frac=1.0, allowed=allowed)
+        return layer, (
+            f"{window} among the states the checkpoints change ({moved}-{top}); the usual "
+            "0.2-0.8 depth window holds none of them (states below are the base's by construction)"
+        )
 
 
 def _intervene(
@@ -263,7 +306,12 @@ def probe_refusals(
         texts, ref_h = _refused(lm, ck.name, lm.fingerprint, harm, cfg, run)
         kk = [it.keyword for it in de]
         yy = [it.intent for it in de]
-        kri, kri_ci = keyword_reliance([int(x) for x in ref_de], kk, yy, cfg.seed)
+        const = constant_value([int(x) for x in ref_de])
+        kri, kri_ci = (
+            keyword_reliance([int(x) for x in ref_de], kk, yy, cfg.seed)
+            if const is None
+            else (float("nan"), (float("nan"), float("nan")))
+        )
         cells = cell_rates([int(x) for x in ref_de], kk, yy)
         refusals = [
             (t, cat_of[p.source_id]) for t, p, r in zip(texts, harm, ref_h, strict=True) if r
@@ -272,6 +320,9 @@ def probe_refusals(
             "decorrelated": {
                 "kri": kri,
                 "kri_ci": list(kri_ci),
+                "constant": None
+                if const is None
+                else f"constant (refused {'all' if const else 'none'} of {len(ref_de)})",
                 "refusal_safe": _rate(
                     [r for r, y in zip(ref_de, yy, strict=True) if y == 0], cfg.seed
                 ),

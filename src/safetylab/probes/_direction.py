@@ -73,11 +73,17 @@ def select_layer(
     *,
     min_frac: float = 0.2,
     max_frac: float = 1.0,
+    allowed: Sequence[int] | None = None,
 ) -> int:
     """Hidden-state index whose direction separates held-out harmful/harmless best (Cohen's d),
-    among layers between ``min_frac`` and ``max_frac`` of the depth (ties: shallowest)."""
+    among layers between ``min_frac`` and ``max_frac`` of the depth and, when given, in
+    ``allowed`` (e.g. the states a checkpoint's adapters can change); ties: shallowest."""
     n = max(harmful.layers)
-    cands = [i for i, x in enumerate(harmful.layers) if min_frac * n <= x <= max_frac * n and x > 0]
+    cands = [
+        i
+        for i, x in enumerate(harmful.layers)
+        if min_frac * n <= x <= max_frac * n and x > 0 and (allowed is None or x in allowed)
+    ]
     if not cands:
         raise SafetylabError("no candidate layers for the refusal direction")
     scores = [separation(dirs[i], harmful.last[:, i], harmless.last[:, i]) for i in cands]

@@ -23,7 +23,10 @@ where the main effect of keyword is the mean over intent levels of ``p[1, y] - p
 likewise for intent), and ``acc(x -> d)`` is the accuracy of predicting the decision from ``x``.
 KRI lies in [-1, 1]: +1 when decisions follow the keyword alone, -1 when they follow intent
 alone, 0 when both explain them equally (or the decisions are constant). Weighting the cells
-equally keeps it free of the cells' sizes. Its 95% interval is a percentile bootstrap that
+equally keeps it free of the cells' sizes. Constant decisions (a probe that calls every item
+harmful, a model that refuses everything) carry no information about what drives them, so
+``linear_probes`` and the refusals stage report them as a *constant predictor* (``dec_constant``
+/ ``constant``) with KRI nan rather than 0, which would read as "no keyword reliance". Its 95% interval is a percentile bootstrap that
 resamples within the two cells. It is nan when either cell is empty.
 """
 
@@ -76,9 +79,25 @@ class ProbeResult:
     n_train: int  #: training prompts
     n_heldout: int  #: held-out prompts
     n_dec: int  #: decorrelated prompts
+    dec_constant: int | None = None  #: the one class predicted for every decorrelated item, if so
+
+    @property
+    def constant_label(self) -> str:
+        """``constant predictor (all 16 harmful)`` for a constant probe, else ``""``."""
+        if self.dec_constant is None:
+            return ""
+        names = {"intent": ("harmless", "harmful"), "keyword": ("no keyword", "keyword")}
+        cls = names.get(self.target, ("0", "1"))[self.dec_constant]
+        return f"constant predictor (all {self.n_dec} {cls})"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "constant_label": self.constant_label}
+
+
+def constant_value(decision: Sequence[int] | np.ndarray) -> int | None:
+    """The single value of constant decisions (None when they vary or there are none)."""
+    d = np.unique(np.asarray(decision, dtype=int))
+    return int(d[0]) if d.size == 1 else None
 
 
 def make_probe(c: float = 1.0, seed: int = 0) -> Any:
@@ -198,11 +217,14 @@ def linear_probes(
                 n_h = len(yh)
             d_acc, d_ci, kri, kri_ci, n_d = float("nan"), nan_ci, float("nan"), nan_ci, 0
             cells: dict[str, dict[str, float]] = {}
+            const: int | None = None
             if decorrelated is not None and decorrelated.items:
                 dec = probe.predict(decorrelated.states.at(layer, pool))
                 kk, yy = decorrelated.labels("keyword"), decorrelated.labels("intent")
                 d_acc, d_ci = accuracy_ci(dec, decorrelated.labels(target), seed)
-                kri, kri_ci = keyword_reliance(dec, kk, yy, seed)
+                const = constant_value(dec)
+                if const is None:
+                    kri, kri_ci = keyword_reliance(dec, kk, yy, seed)
                 cells = cell_rates(dec, kk, yy)
                 n_d = len(dec)
             out.append(
@@ -223,6 +245,7 @@ def linear_probes(
                     n_train=len(y),
                     n_heldout=n_h,
                     n_dec=n_d,
+                    dec_constant=const,
                 )
             )
     return out

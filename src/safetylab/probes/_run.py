@@ -8,6 +8,11 @@ Each stage writes JSON into the output folder (default ``<run>/probes``) and one
 ``attention_focus.png``, ``direction.json`` + ``directions/<checkpoint>.npy`` +
 ``direction_similarity.png``, ``refusals.json``; generations and judgments go to
 ``generations.jsonl`` / ``judgments.jsonl`` (resumable, cached like the demo's).
+
+Every stage that loads weights records which layers each checkpoint changed against the base
+(``layers_changed``, see ``probes/_layers.py``): results on hidden states a checkpoint cannot
+have changed are flagged ``unchanged_from_base`` (they equal the base's by construction), and
+the refusal direction's layer is chosen among the states the checkpoints can change.
 """
 
 from __future__ import annotations
@@ -29,7 +34,10 @@ from safetylab.evals import bootstrap_ci
 from safetylab.probes._attention import focus_attention
 from safetylab.probes._hidden import HiddenStates, hidden_states, n_hidden
 from safetylab.probes._items import ProbeItem, has_keyword, probe_items, subsample
+from safetylab.probes._layers import ChangeTracker
 from safetylab.probes._linear import (
+    TARGETS,
+    ProbeResult,
     ProbeSet,
     best_layer,
     linear_probes,
@@ -188,17 +196,31 @@ def probe_linear(
     de = probe_items("decorrelated", xstest=cfg.xstest, n_per_class=cfg.n_dec, seed=cfg.seed)
     rows: list[dict[str, Any]] = []
     best: dict[str, dict[str, Any]] = {}
+    best_moving: dict[str, dict[str, Any]] = {}
     fps: dict[str, str] = {}
+    tracker = ChangeTracker()
     for ck in ckpts:
         lm = _load(ck)
         fps[ck.name] = lm.fingerprint
+        tracker.add(ck.name, lm.model, ck.adapter is None)
         layers = _layers(n_hidden(lm.model), cfg)
         sets = [ProbeSet(_states(lm, s, layers), tuple(s)) for s in (tr, he, de)]
         res = linear_probes(
             *sets, model=ck.name, pool=cfg.pool, folds=cfg.folds, seed=cfg.seed, c=cfg.c
         )
-        rows += [r.to_dict() for r in res]
-        best[ck.name] = {t: best_layer(res, t).to_dict() for t in ("intent", "keyword")}
+
+        def flagged(r: ProbeResult, name: str = ck.name) -> dict[str, Any]:
+            return {**r.to_dict(), "unchanged_from_base": tracker.unchanged(name, r.layer)}
+
+        rows += [flagged(r) for r in res]
+        best[ck.name] = {t: flagged(best_layer(res, t)) for t in TARGETS}
+        moving = [r for r in res if not tracker.unchanged(ck.name, r.layer)]
+        if ck.name != tracker.reference and moving:
+            best_moving[ck.name] = {
+                t: flagged(best_layer(moving, t))
+                for t in TARGETS
+                if any(r.target == t for r in moving)
+            }
         del lm
     agree = float(np.mean([it.intent == it.keyword for it in tr]))
     result = {
@@ -206,7 +228,9 @@ def probe_linear(
         "n_items": {"train": len(tr), "heldout": len(he), "decorrelated": len(de)},
         "train_keyword_intent_agreement": agree,
         "decorrelated_cells": _cells(de),
+        "layers_changed": tracker.to_dict(),
         "best": best,
+        "best_among_changed_layers": best_moving,
         "results": rows,
     }
     write_json(run.file("linear.json"), result)
