@@ -112,6 +112,8 @@ def _prepare(cls: type, data: Any, loc: Loc) -> dict[str, Any]:
         bad = _not_finite(value)
         if bad is not None:
             raise _Error((*here, *bad[0]), f"{_REASONS['finite_number']}, got {bad[1]!r}")
+        if tp in (int, float) and isinstance(value, bool):
+            raise _Error(here, f"must be a number, got {value!r}")
         if tp is not Any and isinstance(tp, type) and isinstance(value, tp):
             pass  # already built (e.g. a mixture's SourceSpec)
         elif dataclasses.is_dataclass(tp) and isinstance(tp, type) and value is not None:
@@ -122,8 +124,6 @@ def _prepare(cls: type, data: Any, loc: Loc) -> dict[str, Any]:
             (item,) = typing.get_args(tp) or (Any,)
             if _strip(item)[0] is str:
                 value = [value]
-        elif tp in (int, float) and isinstance(value, bool):
-            raise _Error(here, f"must be a number, got {value!r}")
         out[key] = value
     return out
 
@@ -145,7 +145,9 @@ def _not_finite(value: Any) -> tuple[Loc, float] | None:
 
 
 def _dotted(loc: Loc) -> str:
-    return ".".join(str(x) for x in loc)
+    """``train.lr``; a key that would not read plainly (newline, blank) is quoted."""
+    parts = [str(x) for x in loc]
+    return ".".join(p if p.isprintable() and p.strip() == p and p else repr(p) for p in parts)
 
 
 def _message(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +41,19 @@ class Table:
     path: Path  #: the file read
     columns: list[str]  #: column names in file order (union over rows for JSON/JSONL)
     rows: list[dict[str, Any]]  #: one dict per row, keyed by column name
+    where: list[str] = field(default_factory=list)  #: "file:line" of each row, when known
 
     def column(self, name: str) -> list[str]:
-        """The values of one column as text (missing or null cells become "")."""
-        return [_cell_text(r.get(name)) for r in self.rows]
+        """The values of one column as text (missing or null cells become ""); a list or an
+        object in the column is a SafetylabError naming its row."""
+        out = []
+        for i, r in enumerate(self.rows):
+            v = r.get(name)
+            if isinstance(v, (list, dict)):
+                at = self.where[i] if i < len(self.where) else f"{self.path}: row {i + 1}"
+                raise SafetylabError(f"{at}: column {name!r} is {type(v).__name__}, expected text")
+            out.append(_cell_text(v))
+        return out
 
     def require(self, *names: str, option: str = "") -> None:
         """Raise a SafetylabError naming the missing column(s) and the columns found."""
@@ -80,10 +89,12 @@ def read_table(path: str | Path, *, skip_bad_rows: bool = False) -> Table:
     if not p.is_file():
         raise SafetylabError(f"{p}: file not found")
     rows: list[dict[str, Any]] = []
+    where: list[str] = []
     bad: list[str] = []
     for raw in iter_rows(p):
         if raw.data is not None:
             rows.append(raw.data)
+            where.append(raw.where)
         elif skip_bad_rows:
             bad.append(f"{raw.where}: {raw.error}")
         else:
@@ -91,7 +102,7 @@ def read_table(path: str | Path, *, skip_bad_rows: bool = False) -> Table:
     if bad:
         log.warning("%s: %d malformed row(s) skipped, the first: %s", p, len(bad), bad[0])
     columns = csv_header(p) if suffix == ".csv" else _columns(rows)
-    return Table(p, columns, rows)
+    return Table(p, columns, rows, where)
 
 
 def _columns(rows: list[dict[str, Any]]) -> list[str]:
