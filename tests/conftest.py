@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -14,6 +15,59 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 def _offline_env(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+# The compute dtype changes greedy answers, and "auto" picks bf16 autocast on CPUs with AMX /
+# AVX512-BF16 only, so the suite fixes the hardware decision: as if the CPU had no fast bf16,
+# on every machine. `SAFETYLAB_FAST_BF16=1 make test` runs it as an AMX machine would; tests
+# whose answers depend on the dtype take the `fast_bf16` fixture and run both ways.
+os.environ.setdefault("SAFETYLAB_FAST_BF16", "0")
+
+
+@pytest.fixture(params=[False, True], ids=["no-fast-bf16", "fast-bf16"])
+def fast_bf16(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Runs the test twice: on a CPU without and with fast bf16 (forced through
+    $SAFETYLAB_FAST_BF16), so dtype "auto" means fp32, then bf16 autocast."""
+    monkeypatch.setenv("SAFETYLAB_FAST_BF16", "1" if request.param else "0")
+    return bool(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _torch_threads_restored(request: pytest.FixtureRequest):
+    """A test that changes torch's thread count must give it back (later tests, and their
+    timings and numerics, would silently run on one thread); the count is restored and the
+    test fails."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    before = torch.get_num_threads() if torch is not None else None
+    yield
+    torch = sys.modules.get("torch")
+    if before is not None and torch is not None and torch.get_num_threads() != before:
+        after = torch.get_num_threads()
+        torch.set_num_threads(before)
+        pytest.fail(f"{request.node.nodeid} left torch at {after} threads (was {before})")
+
+
+@pytest.fixture
+def one_torch_thread():
+    """The test runs on one torch thread (bitwise-comparable with a one-thread subprocess);
+    the thread count is given back afterwards."""
+    with torch_threads(1):
+        yield
+
+
+@contextlib.contextmanager
+def torch_threads(n: int):
+    """Run a block with ``n`` torch threads, then give the old count back."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="session")

@@ -173,7 +173,7 @@ def test_drift_from_the_model_without_its_adapter(tiny, cache, tmp_path, tokeniz
     # The base answers sit in the generation cache under the base model's fingerprint.
     db = GenerationCache(cache / "generations.sqlite")
     prompts = get_suite("helpful").prompts(N)
-    keys = [GenerationCache.key(base_fp, p.payload(), DEC) for p in prompts]
+    keys = [GenerationCache.key(base_fp, p.payload(), {**DEC, "dtype": "fp32"}) for p in prompts]
     hit = db.get_many(keys)
     db.close()
     assert [hit[k][0] for k in keys] == [by_prompt[p.id] for p in prompts]

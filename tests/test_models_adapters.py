@@ -28,7 +28,8 @@ def _answers(lm, fingerprint: str, adapter: str | None = None) -> list[tuple[str
     return HFBackend(lm.model, lm.tokenizer, fingerprint, adapter=adapter).generate(PROMPTS, DEC)
 
 
-def test_adapters_share_one_base_and_answer_as_if_loaded_alone(tiny):
+def test_adapters_share_one_base_and_answer_as_if_loaded_alone(tiny, fast_bf16):
+    """In the compute dtype auto gives (fp32, or bf16 on a fast-bf16 CPU) for every run."""
     tuned, fps = load_adapters(str(tiny["base"]), {"a": tiny["a"], "b": tiny["b"]})
     alone = {k: load_base(str(tiny["base"]), adapter=tiny[k]) for k in ("a", "b")}
     assert fps == {k: alone[k].fingerprint for k in ("a", "b")} and fps["a"] != fps["b"]

@@ -56,7 +56,7 @@ def setup_run(tokenizer, tmp_path: Path, settings: dict) -> tuple[Path, Path, Pa
     return model_dir, data, cfg_file
 
 
-def test_two_processes_stay_in_sync_and_match_one_process(tokenizer, tmp_path):
+def test_two_processes_stay_in_sync_and_match_one_process(tokenizer, tmp_path, one_torch_thread):
     from safetensors.torch import load_file
 
     from safetylab.train import TrainConfig, apply_lora, train
@@ -82,7 +82,7 @@ def test_two_processes_stay_in_sync_and_match_one_process(tokenizer, tmp_path):
     assert {"rng-0.safetensors", "rng-1.safetensors", "state.json"} <= ckpt_files
 
     # One process, same batches (no accumulation split): the same adapter.
-    torch.set_num_threads(1)
+    # (one torch thread, as in the launched processes: the one_torch_thread fixture)
     cfg = TrainConfig(**{**SETTINGS, "micro_batch_size": 0, "save_every": 0})
     from transformers import AutoModelForCausalLM
 

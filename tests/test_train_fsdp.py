@@ -52,7 +52,9 @@ def _sha(weights: dict[str, torch.Tensor]) -> str:
     return h.hexdigest()
 
 
-def test_fsdp_lora_two_processes_shard_agree_and_save_whole_weights(tokenizer, tmp_path):
+def test_fsdp_lora_two_processes_shard_agree_and_save_whole_weights(
+    tokenizer, tmp_path, one_torch_thread
+):
     from peft import PeftModel
     from safetensors.torch import load_file
     from transformers import AutoModelForCausalLM
@@ -76,7 +78,7 @@ def test_fsdp_lora_two_processes_shard_agree_and_save_whole_weights(tokenizer, t
     assert len(lora) == 16 and _sha(lora) == a
 
     # One process, same batches: the same losses and adapter.
-    torch.set_num_threads(1)
+    # (one torch thread, as in the launched processes: the one_torch_thread fixture)
     cfg = TrainConfig(**{**SETTINGS, "micro_batch_size": 0, "save_every": 0})
     model = apply_lora(AutoModelForCausalLM.from_pretrained(model_dir), cfg)
     single = train(model, tokenizer, EXAMPLES, cfg, show_progress=False)
@@ -114,7 +116,7 @@ def test_fsdp_lora_two_processes_shard_agree_and_save_whole_weights(tokenizer, t
             torch.testing.assert_close(p.detach(), lora[name].detach(), rtol=0, atol=1e-5)
 
 
-def test_fsdp_full_finetune_resumes_a_one_process_checkpoint(tokenizer, tmp_path):
+def test_fsdp_full_finetune_resumes_a_one_process_checkpoint(tokenizer, tmp_path, one_torch_thread):
     from safetensors.torch import load_file
     from transformers import AutoModelForCausalLM
 
@@ -123,7 +125,7 @@ def test_fsdp_full_finetune_resumes_a_one_process_checkpoint(tokenizer, tmp_path
     settings = {**SETTINGS, "method": "full", "lr": 0.001, "val_ratio": 0.0}
     model_dir, data, cfg_file = _setup(tokenizer, tmp_path, settings)
     # One process, with a checkpoint at step 2 (written by the ordinary single-process path).
-    torch.set_num_threads(1)
+    # (one torch thread, as in the launched processes: the one_torch_thread fixture)
     cfg = TrainConfig(**settings)
     one = tmp_path / "one"
     model = AutoModelForCausalLM.from_pretrained(model_dir)

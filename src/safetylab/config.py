@@ -65,6 +65,7 @@ class DemoConfig:
     eval: EvalSizes = field(default_factory=EvalSizes)  #: evaluation sizes per suite
     max_new_tokens: int = 32  #: token limit of evaluation answers (greedy)
     gen_batch_size: int = 64  #: prompts per generation batch
+    dtype: str = "auto"  #: generation compute dtype: auto, fp32 or bf16 (answers differ)
     judges: list[str] = field(
         default_factory=lambda: ["refusal", "strmatch"]
     )  #: first one drives the metrics (the validated refusal judge); strmatch: second opinion
@@ -75,7 +76,10 @@ class DemoConfig:
     seed: int = 0  #: mixtures, data order, LoRA init, bootstrap
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        d = dataclasses.asdict(self)
+        if d.get("dtype") == "auto":  # recorded only when forced: older run dirs stay resumable
+            del d["dtype"]
+        return d
 
 
 def _build(cls: type, data: dict[str, Any], where: str) -> Any:
@@ -113,6 +117,9 @@ def validate(cfg: DemoConfig, where: str = "config") -> DemoConfig:
             raise SafetylabError(f"{where}: {name} must be > 0")
     if cfg.train.lr <= 0 or cfg.train.epochs <= 0:
         raise SafetylabError(f"{where}: train.lr and train.epochs must be > 0")
+    from safetylab.train._fast import check_dtype
+
+    check_dtype(cfg.dtype, f"{where}: dtype")
     if cfg.train.bf16 not in ("auto", "on", "off"):
         raise SafetylabError(f"{where}: train.bf16 must be auto, on or off")
     return cfg

@@ -50,6 +50,13 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--batch-size", type=int, help="prompts per generation batch")
     p.add_argument(
+        "--dtype",
+        choices=("auto", "fp32", "bf16"),
+        default="auto",
+        help="hf compute dtype; answers differ across dtypes (auto = bf16 autocast on CPUs with "
+        "AMX/AVX512-BF16 and on GPUs, fp32 elsewhere; recorded in manifest.json)",
+    )
+    p.add_argument(
         "--backend",
         default="hf",
         help="hf, vllm (a CUDA GPU; pip install 'safetylab[vllm]'), openai (an "
@@ -145,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
             top_p=args.top_p,
             top_k=args.top_k,
             batch_size=args.batch_size,
+            dtype=args.dtype,
             backend=args.backend,
             seed=args.seed,
             base_url=args.base_url,

@@ -56,6 +56,11 @@ def check_options(cfg: EvalConfig) -> None:
         raise SafetylabError(f"--top-p must be in (0, 1] (got {cfg.top_p})")
     if cfg.temperature and cfg.top_k is not None and cfg.top_k < 0:
         raise SafetylabError(f"--top-k must be >= 0, 0 for no limit (got {cfg.top_k})")
+    if cfg.dtype != "auto" and cfg.backend != "hf":
+        raise SafetylabError(f"--dtype is for --backend hf (got --backend {cfg.backend})")
+    from safetylab.train._fast import check_dtype
+
+    check_dtype(cfg.dtype, "--dtype")
     if cfg.base_url and cfg.backend != "openai":
         raise SafetylabError(f"--base-url is for --backend openai (got --backend {cfg.backend})")
     if cfg.backend == "openai":
@@ -126,6 +131,9 @@ class AdapterOffBackend:
     ) -> list[tuple[str, int]]:
         with self.peft_model.disable_adapter():
             return self.inner.generate(prompts, decoding, on_batch)
+
+    def compute_dtype(self, decoding: dict[str, Any]) -> str:
+        return self.inner.compute_dtype(decoding)
 
 
 def reference_backend(cfg: EvalConfig, lm: LoadedModel | None) -> Reference | None:

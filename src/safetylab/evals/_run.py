@@ -59,6 +59,7 @@ class EvalConfig:
     top_p: Share = 1.0  #: sampling: nucleus mass kept
     top_k: Count | None = None  #: sampling: candidates kept; None = the backend's default (hf: 50)
     batch_size: Positive = 64  #: prompts per generation batch
+    dtype: str = "auto"  #: hf compute dtype: auto (bf16 where the hardware is fast), fp32, bf16
     backend: str = "hf"  #: generation backend: hf, openai (with base_url) or mock
     seed: int = 0  #: transform seeds and bootstrap
     base_url: str | None = None  #: openai backend: the endpoint, e.g. http://127.0.0.1:8000/v1
@@ -107,6 +108,8 @@ def decoding(cfg: EvalConfig) -> dict[str, Any]:
         dec.update(do_sample=True, temperature=cfg.temperature, top_p=cfg.top_p, seed=cfg.seed)
         if cfg.top_k is not None:
             dec["top_k"] = cfg.top_k
+    if cfg.dtype != "auto":
+        dec["dtype"] = cfg.dtype
     return dec
 
 
@@ -156,6 +159,7 @@ def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[M
     """Run (or resume) an evaluation into ``out``; returns the metric rows."""
     from safetylab.evals._backends import check_options, main_backend, reference_backend
     from safetylab.generate import generate_for
+    from safetylab.generate._stage import resolved_dtype
     from safetylab.judges import judge_generations
     from safetylab.judges._spec import build_judges
     from safetylab.pipeline import generate_and_judge
@@ -178,6 +182,8 @@ def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[M
     if not cfg.temperature:  # greedy runs record no sampling keys: older run dirs stay resumable
         for k in SAMPLING_OPTIONS:
             conf.pop(k)
+    if cfg.dtype == "auto":  # recorded only when forced: older run dirs stay resumable
+        conf.pop("dtype")
     prompts = build_prompts(cfg)
     backend, lm = main_backend(cfg)
     ref = reference_backend(cfg, lm)
@@ -255,6 +261,7 @@ def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[M
             "model": cfg.model,
             "adapter": cfg.adapter,
             "fingerprint": backend.fingerprint,
+            "dtype": resolved_dtype(backend, dec),  # compute dtype of the generations
             "judges": list(judged) + ([f"{reward.name}@{reward.version}"] if reward else []),
             "n_prompts": len(prompts),
             "drift_reference": (

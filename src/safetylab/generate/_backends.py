@@ -8,13 +8,17 @@ from typing import Any, Protocol
 from safetylab.chat import end_of_turn_id, prompt_ids
 from safetylab.generate._decode import Sampling, decode
 from safetylab.registry import backends
-from safetylab.train._fast import use_bf16
+from safetylab.train._fast import check_dtype, compute_dtype
 
 
 class Backend(Protocol):
     """Anything that turns prompts into answers."""
 
     fingerprint: str
+
+    # A local backend also has ``compute_dtype(decoding) -> str``: the dtype its arithmetic runs
+    # in ("fp32", "bf16"), which changes greedy answers; generate_for puts it into generation
+    # ids and cache keys. Backends without it (remote servers, mock) cannot be asked for one.
 
     def generate(
         self,
@@ -29,6 +33,10 @@ class Backend(Protocol):
         ...
 
 
+#: half-precision weight dtypes and the compute dtype they give
+HALF = {"bfloat16": "bf16", "float16": "fp16"}
+
+
 @backends.register("hf", description="transformers model, batched, length-sorted, left-padded")
 class HFBackend:
     """Batched greedy/sampled generation with a transformers model (LoRA adapters unmerged)."""
@@ -41,7 +49,9 @@ class HFBackend:
         batch_size: int = 64,
         own_loop: bool = True,
         adapter: str | None = None,
+        dtype: str = "auto",
     ) -> None:
+        check_dtype(dtype)
         self.model = model
         self.tokenizer = tokenizer
         self.fingerprint = fingerprint
@@ -53,6 +63,22 @@ class HFBackend:
         #: LoRA adapter to switch to before generating (several adapters share one model:
         #: ``safetylab.models.load_adapters``); None leaves the model as it is
         self.adapter = adapter
+        #: compute dtype when the decoding settings name none: "auto" (bf16 autocast where the
+        #: hardware is fast at it: CPUs with AMX or AVX512-BF16, CUDA), "fp32" or "bf16"
+        self.dtype = dtype
+
+    def compute_dtype(self, decoding: dict[str, Any]) -> str:
+        """What ``generate`` computes in for these settings: "fp32" or "bf16" ("fp16" for a
+        model loaded in half precision). The settings' ``dtype`` (or the older ``bf16`` key:
+        auto/on/off) decides; "auto" or none leaves it to the backend's own ``dtype``."""
+        setting = decoding.get("dtype", decoding.get("bf16", "auto"))
+        if setting == "auto":
+            setting = self.dtype
+        param = next(self.model.parameters())
+        weights = str(param.dtype).removeprefix("torch.")
+        if weights in HALF:
+            return HALF[weights]  # autocast cannot raise half-precision weights to fp32
+        return compute_dtype(setting, param.device.type)
 
     def generate(
         self,
@@ -90,7 +116,7 @@ class HFBackend:
             gen_kwargs["top_k"] = None
         if int(decoding.get("num_beams", 1)) > 1:
             gen_kwargs["num_beams"] = int(decoding["num_beams"])
-        bf16 = use_bf16(decoding.get("bf16", "auto"), device.type)
+        bf16 = self.compute_dtype(decoding) == "bf16"
         eos_ids = sorted(set(gen_kwargs["eos_token_id"]))
         use_loop = self.own_loop and "num_beams" not in gen_kwargs
         sampling = None

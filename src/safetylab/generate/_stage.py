@@ -1,12 +1,18 @@
 """The generation stage: skip what the run already has, serve what the cache has, save per batch.
 
 An interrupted stage loses at most the batch in flight and never writes a generation twice.
+
+The compute dtype changes greedy answers (bf16 autocast on CPUs with AMX flips some argmaxes),
+so a local backend's resolved dtype ("fp32", "bf16") is part of every generation's decoding
+settings: of its id in the run directory and of its key in the cache. Answers computed in one
+dtype are never served for another.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from safetylab.errors import SafetylabError
 from safetylab.generate._backends import Backend
 from safetylab.records import Generation, Prompt
 from safetylab.store import GenerationCache, JsonlLog
@@ -15,12 +21,38 @@ from safetylab.store import GenerationCache, JsonlLog
 def cache_decoding(decoding: dict[str, Any]) -> dict[str, Any] | None:
     """The decoding settings that change output, or None when the output must not be cached.
 
-    Sampled outputs are cached only when seeded; batch size and bf16 do not enter the key.
+    Sampled outputs are cached only when seeded; batch size does not enter the key, and the
+    older ``bf16`` switch does not either (``with_dtype`` replaces it by the ``dtype`` used).
     """
     key = {k: v for k, v in decoding.items() if k not in ("batch_size", "bf16")}
     if key.get("do_sample") and "seed" not in key:
         return None
     return key
+
+
+def with_dtype(backend: Backend, decoding: dict[str, Any]) -> dict[str, Any]:
+    """The decoding settings with ``dtype`` set to what ``backend`` computes in (``bf16`` key
+    dropped), for a backend that says (``compute_dtype``); a backend that does not cannot be
+    asked for a dtype other than ``auto``, and its settings stay as they are."""
+    asked = decoding.get("dtype", "auto")
+    resolve = getattr(backend, "compute_dtype", None)
+    if resolve is None:
+        if asked != "auto":
+            raise SafetylabError(
+                f"dtype {asked}: the {type(backend).__name__} backend decides its own compute "
+                "dtype; leave dtype auto"
+            )
+        return {k: v for k, v in decoding.items() if k != "dtype"}
+    used = str(resolve(decoding))
+    if asked not in ("auto", used):
+        raise SafetylabError(f"dtype {asked}: the model computes in {used} (its weights' dtype)")
+    return {**{k: v for k, v in decoding.items() if k not in ("bf16", "dtype")}, "dtype": used}
+
+
+def resolved_dtype(backend: Backend, decoding: dict[str, Any]) -> str | None:
+    """The compute dtype ``backend`` uses for ``decoding`` (None: the backend does not say);
+    what a run's manifest records."""
+    return with_dtype(backend, decoding).get("dtype")
 
 
 def generate_for(
@@ -32,7 +64,11 @@ def generate_for(
     cache: GenerationCache | None = None,
     progress: Any = None,
 ) -> list[Generation]:
-    """Generations for every prompt, appended to ``log``; returns them in prompt order."""
+    """Generations for every prompt, appended to ``log``; returns them in prompt order.
+
+    A local backend's generations record (and are keyed by) the compute dtype it used.
+    """
+    decoding = with_dtype(backend, decoding)
     ckey = cache_decoding(decoding)
     todo: list[Prompt] = []
     for p in prompts:
