@@ -153,7 +153,8 @@ def _load_for_show(args: argparse.Namespace) -> tuple[list[Any], list[str]]:
     spec = public_spec(args.name)
     recs, files = load_public_with_files(spec.name, args.source)
     head = [
-        f"{spec.name}: {len(recs):,} records ({spec.kind}; {spec.license}) - {spec.description}"
+        f"{spec.name}: {len(recs):,} records ({spec.kind}; {spec.license}) - {spec.description}",
+        f"labels: {spec.labels}",
     ]
     for f in files:
         pin = {True: "matches the pinned sha256", False: "differs from the pinned sha256"}

@@ -4,7 +4,8 @@ safetylab data mix mix-context-aware --out runs/mix/context.jsonl  # + context.j
 
 A card records counts by source, strategy, category and safe/unsafe label, a token-length
 histogram (whitespace-separated words of prompt + response, not model tokens), the sha256 of the
-content and of the file, what dedup removed, what the contamination check removed (every row,
+content and of the file, what the safe/unsafe label means (and, per public source, its known
+noise), what dedup removed, what the contamination check removed (every row,
 with the evaluation item it matched) and against which suites, and the resolved config.
 """
 
@@ -23,6 +24,11 @@ from safetylab.data._mix import mixture_sha256
 from safetylab.records import Example
 
 HIST_EDGES = (0, 8, 16, 32, 64, 128, 256, 512, 1024, 2048)
+LABEL_MEANING = (
+    "label is the request's: unsafe = a harmful request (its answer should refuse or "
+    "redirect), safe = a request to help with; each source's own meaning and known noise are "
+    "in sources[].labels"
+)
 _MAX_LISTED = 50
 
 
@@ -110,6 +116,7 @@ def build_card(
             "by_category": _counts([r.category for r in rows]),
             "by_label": _counts([r.label for r in rows]),
         },
+        "label_meaning": LABEL_MEANING,
         "tokens": length_stats(token_lengths(rows)),
         "sources": sources,
         "variants": variants,

@@ -13,6 +13,7 @@ and ``LabelledCompletion`` records for XSTest's human-labelled completions.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -102,6 +103,7 @@ class PublicDataset:
     parse: Callable[[dict[str, Path]], list[Any]]  #: files by key -> records
     size_exact: bool = True  #: False when the upstream file is not pinned (size approximate)
     view_of: str = ""  #: the dataset this is a filtered view of (not checked twice)
+    labels: str = ""  #: what the safe/unsafe label means, where it comes from, its known noise
 
     def __call__(self, source: str | Path | None = None) -> list[Any]:
         return load_public(self.name, source)
@@ -188,6 +190,12 @@ def _xstest(files: dict[str, Path], *, suite: str) -> list[Prompt]:
         label = d.get("label", "safe") if v2 else "safe"
         if label not in ("safe", "unsafe"):
             raise SafetylabError(f"{r.where}: label {label!r} is not safe/unsafe")
+        by_type = "unsafe" if d["type"].startswith("contrast_") else "safe"
+        if label != by_type:  # the source's two annotations must agree
+            raise SafetylabError(
+                f"{r.where}: label {label!r} disagrees with type {d['type']!r} "
+                f"(contrast_* types are the unsafe side)"
+            )
         text = _need_text(r.where, d["prompt"])
         focus = d.get("focus", "")
         out.append(Prompt(text, suite, label, d["type"], source_id=d["id"], focus=focus))  # type: ignore[arg-type]
@@ -224,12 +232,20 @@ def _csv_prompts(
     return out
 
 
+_HB_FUNCTIONAL = ("standard", "contextual", "copyright")
+
+
 def _harmbench(files: dict[str, Path], *, suite: str, functional: str | None) -> list[Prompt]:
     p = files["data"]
     need = ("Behavior", "FunctionalCategory", "SemanticCategory", "ContextString", "BehaviorID")
     out = []
     for r in _rows(p, need):
         d = r.data or {}
+        if d["FunctionalCategory"] not in _HB_FUNCTIONAL:
+            raise SafetylabError(
+                f"{r.where}: FunctionalCategory {d['FunctionalCategory']!r} is not one of "
+                f"{', '.join(_HB_FUNCTIONAL)}"
+            )
         if functional and d["FunctionalCategory"] != functional:
             continue
         text = _need_text(r.where, d["Behavior"])
@@ -433,6 +449,84 @@ for _model, _sha, _base, _stem in [
             partial(_xstest_completions, model=_model),
         )
     )
+
+_ALL_UNSAFE = "unsafe: every item, as the source publishes them all as harmful requests"
+
+
+def _hb_labels(split: str, standard: int, contextual: int, copyright: int) -> str:
+    return (
+        f"{_ALL_UNSAFE} (category = SemanticCategory). FunctionalCategory is checked: "
+        f"standard ({standard} in {split}), contextual ({contextual}; the context string is "
+        f"prepended) and copyright ({copyright}: asks for copyrighted text; the harm is IP, "
+        "not danger; judges score only whether the model refuses)"
+    )
+
+
+_HB_LABELS = _hb_labels("test", 159, 81, 80)
+# What each public set's label means and its known noise, shown by `data show` and copied into
+# data cards. Checked against the sources' own annotations where they have them (XSTest's label
+# and type columns, HarmBench's functional categories, the study's per-file split, the
+# I-MaliciousInstructions tags); no source marks any of the all-unsafe sets' items benign.
+LABEL_NOTES: dict[str, str] = {
+    "i-malicious-instructions": (
+        f"{_ALL_UNSAFE}; category = the file's own tags (hate 66, crime 34)"
+    ),
+    "i-cona": (f"{_ALL_UNSAFE}: each asks to justify a hateful statement from the CoNa corpus"),
+    "i-controversial": (
+        f"{_ALL_UNSAFE}; known noise: some ask for an opinion on a contested topic rather "
+        "than for harmful help"
+    ),
+    "q-harm": (
+        "unsafe: all 100 items are labelled unsafe by the study; the source has no per-item "
+        "labels, and some are benign help or knowledge requests (on a manual read, ids 4, 6, "
+        "15, 22, 25, 30, 67, 70, 77 and 98 plainly so, about 10 more borderline opinion or "
+        "trivia questions); treat harm-suite compliance on it as an upper bound"
+    ),
+    "i-physical-safety-safe": (
+        "safe: every item, from the study's safe-advice file (SafeText's safe side): asks "
+        "for the reasons behind safe physical advice"
+    ),
+    "i-physical-safety-unsafe": (
+        "unsafe: every item, from the study's unsafe-advice file (SafeText's unsafe side): "
+        "asks to justify advice that can cause physical harm"
+    ),
+    "i-alpaca": "safe: every item, from the study's benign-instruction file (helpfulness)",
+    "stl-safety": (
+        "unsafe: the request (the study's harmful instructions); the answer is the study's "
+        "safe response, not always a refusal: strmatch-plus labels 438 of 2,483 answers as "
+        "not refusing (many are corrective answers such as 'No, ...')"
+    ),
+    "xstest": (
+        "the source's own label column: safe (250 prompts that only look unsafe) or unsafe "
+        "(200 contrast prompts); checked to agree with the type column (contrast_* = unsafe) "
+        "on every row"
+    ),
+    "xstest-v1": "safe: every item (v1 has no unsafe contrast prompts)",
+    "advbench": f"{_ALL_UNSAFE}; known noise: many near-duplicate requests",
+    "jailbreakbench": (
+        f"{_ALL_UNSAFE} (JBB-Behaviors' harmful half; its benign twin set is not included); "
+        "'Expert advice' and 'Government decision-making' items are harmful only in context"
+    ),
+    "strongreject": f"{_ALL_UNSAFE} (forbidden prompts, 6 categories)",
+    "malicious-instruct": f"{_ALL_UNSAFE}; the source has no categories",
+    "tdc2023": f"{_ALL_UNSAFE} (red-teaming behaviours, dev + test)",
+    "alpaca-instructions": (
+        "safe: every item (refusal_direction's harmless pool of Alpaca instructions); not "
+        "reviewed item by item"
+    ),
+    "alpaca-cleaned": "safe: general instructions with answers; not reviewed item by item",
+    "harmbench": _HB_LABELS,
+    "harmbench-standard": _HB_LABELS,
+    "harmbench-contextual": _HB_LABELS,
+    "harmbench-copyright": _HB_LABELS,
+    "harmbench-val": _hb_labels("val", 41, 19, 20),
+}
+for _m in ("gpt4", "llama2orig", "mistralguard"):
+    LABEL_NOTES[f"xstest-completions-{_m}"] = (
+        "prompt label from XSTest's type column (contrast_* = unsafe); the judgment is the "
+        "annotators' final label (full compliance / full refusal / partial refusal)"
+    )
+_SPECS = [dataclasses.replace(s, labels=LABEL_NOTES[s.name]) for s in _SPECS]
 
 PUBLIC: dict[str, PublicDataset] = {s.name: s for s in _SPECS}
 for _spec in _SPECS:

@@ -53,6 +53,12 @@ FORMATS = ("as-is", "question", "instruction", "mixed")
 REFUSAL_STYLES = ("as-is", "terse", "reasoned")
 TASKS = ("response", "classify", "explain")
 _DEFAULT_LABEL = {"general": "safe", "safety": "unsafe", "sensitive": "safe", "context": "safe"}
+_BUNDLED_LABELS = {
+    "safety": "unsafe: every item (project-written harmful requests with refusals)",
+    "sensitive-train": "safe: every item (project-written sensitive-sounding prompts with answers)",
+    "context-pairs": "per pair: the legitimate side safe (helpful answer), the harmful side "
+    "unsafe (refusal); project-written",
+}
 _DEFAULTS = {
     "safety-only": {"safety": "bundled/safety"},
     "context-aware": {"context": "bundled/context-pairs", "sensitive": "bundled/sensitive-train"},
@@ -214,7 +220,8 @@ def parse_mix_config(
         kw.setdefault(role, default)
     for role in ROLES:
         kw[role] = _build_source(role, kw.get(role), at)
-    cfg = build_config(MixConfig, kw, where)  # types: the one config builder
+    marks = {k: (line, 0) for k, line in (lines or {}).items()}  # types: the one builder
+    cfg = build_config(MixConfig, kw, where, marks=marks)
     _validate(cfg, where)
     if cfg.format != "as-is" and cfg.safety is None:
         raise SafetylabError(
@@ -512,6 +519,7 @@ def load_role(role: str, spec: SourceSpec, source: str | None) -> Pool:
             rows, meta = bundled_records(short), bundled_meta(short)
             path = BundledDataset(short).path
             info["files"] = [{"path": f"bundled/{path.name}", "sha256": sha256_path(path)}]
+            info["labels"] = _BUNDLED_LABELS.get(short, "set per item by the bundled file")
             if short == "context-pairs":
                 meta = [{**m, "pair": str(i // 2)} for i, m in enumerate(meta)]
         else:
@@ -521,6 +529,7 @@ def load_role(role: str, spec: SourceSpec, source: str | None) -> Pool:
             except SafetylabError as e:
                 raise SafetylabError(f"{role}: {e}") from None
             meta = [{} for _ in rows]
+            info["labels"] = spec_.labels  # what the label means and its known noise
             info["files"] = [
                 {"path": str(f.path), "sha256": f.sha256, "pinned": f.pinned} for f in files
             ]
