@@ -114,3 +114,16 @@ def test_demo_help_reads_the_grid_from_the_preset_files(capsys):
     assert "smaller grid for a first look (N = 0, 100)" in out
     assert "safety-only over N = 0, 50, 150" in out
     assert "64" not in out
+
+
+def test_cli_data_mix_says_how_many_refusals_the_style_changed(tmp_path, capsys):
+    p = tmp_path / "r.yaml"
+    p.write_text("strategy: safety-only\nrefusal_style: reasoned\neval: []\n")
+    assert main(["data", "mix", str(p), "--out", str(tmp_path / "r.jsonl")]) == 0
+    out = capsys.readouterr().out
+    assert "refusal_style reasoned (pools): 1 of 300 refusals changed" in out
+    p.write_text("strategy: safety-only\nrefusal_style: terse\nformat: question\neval: []\n")
+    assert main(["data", "mix", str(p), "--out", str(tmp_path / "t.jsonl")]) == 0
+    out = capsys.readouterr().out
+    assert "refusal_style terse (pools): 300 of 300 refusals changed" in out
+    assert "format question (pools): " in out

@@ -248,4 +248,12 @@ def run_mix(args: argparse.Namespace) -> int:
         why.setdefault(reason, []).append(name)
     for reason, names in why.items():
         print(f"  not checked ({reason}): {', '.join(names)}")
+    v = c["variants"]
+    if "refusals_restyled" in v:  # a style that changes nothing says so
+        print(
+            f"refusal_style {v['refusal_style']} (pools): {v['refusals_restyled']:,} of "
+            f"{v.get('refusals_in_pools', 0):,} refusals changed"
+        )
+    if "format_rephrased" in v:
+        print(f"format {v['format']} (pools): {v['format_rephrased']:,} safety prompts rephrased")
     return 0
