@@ -69,10 +69,18 @@ def add_parser(sub: Any) -> None:
 
 
 def _check_out(out: Path, resume: bool) -> bool:
-    """False when ``out`` already holds a finished run (resume: nothing to do)."""
+    """False when ``out`` already holds a finished run (resume: nothing to do).
+
+    ``out`` must be new, empty, or a ``safetylab train`` output (its marker; a marker-less
+    folder with ``train_state.json`` or a checkpoint was made by an older safetylab)."""
     from safetylab.errors import SafetylabError
+    from safetylab.store import check_owner
     from safetylab.train._checkpoint import latest_checkpoint
 
+    legacy = out.is_dir() and (
+        (out / "train_state.json").is_file() or latest_checkpoint(out) is not None
+    )
+    check_owner(out, "train", adopt=legacy)
     done = (out / "train_state.json").is_file()
     if done and not resume:
         raise SafetylabError(f"--out {out}: already holds a trained model; choose another --out")
@@ -91,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
     import os
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from safetylab.store import sha256_file, write_text
+    from safetylab.errors import SafetylabError
+    from safetylab.store import LOCK, DirLock, sha256_file, write_marker, write_text
     from safetylab.train import (
         TrainingInterrupted,
         dump_train_config,
@@ -117,8 +126,14 @@ def run(args: argparse.Namespace) -> int:
     if args.val_data:
         val = load_examples(args.val_data, cols, skip_bad_rows=skip, split=split)
     lm = load_for_training(args.model, cfg, device=args.device)
-    if main_proc:
+    lock = DirLock(out / LOCK, "safetylab train")
+    if main_proc:  # everything is checked: take the folder (one writer), then write into it
+        _check_out(out, args.resume)
         out.mkdir(parents=True, exist_ok=True)
+        if not lock.acquire():
+            raise SafetylabError(lock.busy_message())
+        _check_out(out, args.resume)  # again, now that no other writer can change it
+        write_marker(out, "train")
         write_text(out / "config.yaml", dump_train_config(cfg))
     meta = {
         "base_model": args.model,

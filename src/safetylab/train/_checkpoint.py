@@ -9,7 +9,9 @@ nothing is unpickled on resume)::
     state.json              step, data order (plan), config, data hash, losses so far (last)
 
 A checkpoint folder is complete once ``state.json`` exists (written last, then the folder is
-renamed into place), so an interrupted save is never picked up by ``--resume``.
+renamed into place), so an interrupted save is never picked up by ``--resume``. Only folders
+named ``step-<8 digits>[.tmp]`` are ever read, pruned or removed: anything else a user keeps
+under ``checkpoints/`` is left alone.
 
 Weights and optimizer state are whole tensors even under FSDP (gathered from the shards, then
 written by process 0 alone; each process writes only its own ``rng-<rank>``), so a checkpoint
@@ -18,9 +20,11 @@ resumes on any number of processes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -28,6 +32,19 @@ from typing import Any
 from safetylab.errors import SafetylabError
 
 STATE = "state.json"
+_STEP = re.compile(r"step-(\d{8})(\.tmp)?")  # the checkpoint folders this module writes
+
+
+def _ours(root: Path, *, tmp: bool = False) -> list[Path]:
+    """Checkpoint folders under ``root`` (complete ones, plus ``.tmp`` ones when ``tmp``)."""
+    if not root.is_dir():
+        return []
+    out = []
+    for p in root.iterdir():
+        m = _STEP.fullmatch(p.name)
+        if m and p.is_dir() and (tmp or not m.group(2)):
+            out.append(p)
+    return sorted(out, key=lambda p: (int(p.name[5:13]), p.name))
 
 
 def checkpoint_dir(out_dir: str | Path) -> Path:
@@ -36,16 +53,18 @@ def checkpoint_dir(out_dir: str | Path) -> Path:
 
 def latest_checkpoint(out_dir: str | Path) -> Path | None:
     """The complete checkpoint with the highest step, or None."""
-    root = checkpoint_dir(out_dir)
-    if not root.is_dir():
-        return None
-    done = [p for p in root.glob("step-*") if (p / STATE).is_file() and p.suffix != ".tmp"]
-    return max(done, key=lambda p: int(p.name.split("-")[1]), default=None)
+    done = [p for p in _ours(checkpoint_dir(out_dir)) if (p / STATE).is_file()]
+    return done[-1] if done else None
 
 
 def clear_checkpoints(out_dir: str | Path) -> None:
-    """Remove every checkpoint under ``out_dir`` (a fresh run starts clean)."""
-    shutil.rmtree(checkpoint_dir(out_dir), ignore_errors=True)
+    """Remove this module's checkpoint folders under ``out_dir`` (a fresh run starts clean);
+    other files under ``checkpoints/`` are kept."""
+    root = checkpoint_dir(out_dir)
+    for p in _ours(root, tmp=True):
+        shutil.rmtree(p, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        root.rmdir()  # only when nothing else is left in it
 
 
 def shard_like(full: Any, param: Any) -> Any:
@@ -157,10 +176,7 @@ def finish_save(
     final = tmp.with_suffix("")
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
-    done = sorted(
-        (p for p in final.parent.glob("step-*") if p.suffix != ".tmp"),
-        key=lambda p: int(p.name.split("-")[1]),
-    )
+    done = _ours(final.parent)
     for old in done[: max(0, len(done) - max(1, keep))]:
         shutil.rmtree(old, ignore_errors=True)
     return final

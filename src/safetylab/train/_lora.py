@@ -131,27 +131,14 @@ def _lr_at(step: int, total: int, cfg: TrainConfig) -> float:
     return cfg.lr
 
 
-def _pad_batch(
-    data: list[tuple[list[int], list[int]]], batch: list[int], pad: int
-) -> tuple[Any, Any, Any]:
-    import torch
-
-    width = max(len(data[i][0]) for i in batch)
-    ids = torch.full((len(batch), width), pad, dtype=torch.long)
-    labels = torch.full((len(batch), width), -100, dtype=torch.long)
-    mask = torch.zeros((len(batch), width), dtype=torch.long)
-    for row, i in enumerate(batch):
-        x, y = data[i]
-        ids[row, : len(x)] = torch.tensor(x)
-        labels[row, : len(y)] = torch.tensor(y)
-        mask[row, : len(x)] = 1
-    return ids, labels, mask
-
-
 class PrefixCache:
     """Hidden states entering the first adapted layer, per tokenized example (see _fast.py).
 
-    Shared by the models of a sweep: rows common to several mixtures are computed once.
+    Shared by the models of a sweep: rows common to several mixtures are computed once. Each
+    example runs alone (a batch of one, no padding), so its states are a function of its own
+    tokens only, never of which other examples were computed before or beside it: a model
+    trained after others in one process gets the bits it gets when trained alone (a resumed
+    sweep equals an uninterrupted one).
     """
 
     def __init__(self) -> None:
@@ -167,12 +154,15 @@ class PrefixCache:
         batch_size: int = 16,
         show_progress: bool = True,
     ) -> None:
-        todo = sorted({tuple(x) for x, _ in data if tuple(x) not in self.states}, key=len)
-        groups = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
-        batches = []
-        for g in groups:
-            ids, _, mask = _pad_batch([(list(x), list(x)) for x in g], list(range(len(g))), pad)
-            batches.append((ids, mask))
+        """Compute the missing examples' states (``pad`` and ``batch_size`` are kept for
+        compatibility; examples are never padded or batched together)."""
+        import torch
+
+        todo = sorted({tuple(x) for x, _ in data if tuple(x) not in self.states})
+        batches = [
+            (torch.tensor([x], dtype=torch.long), torch.ones((1, len(x)), dtype=torch.long))
+            for x in todo
+        ]
         from tqdm.auto import tqdm
 
         bar = tqdm(
@@ -184,9 +174,8 @@ class PrefixCache:
         )
         states = prefix_states(model, batches, split, bf16, bar)
         bar.close()
-        for g, h in zip(groups, states, strict=True):
-            for row, x in enumerate(g):
-                self.states[x] = h[row, : len(x)].clone()
+        for x, h in zip(todo, states, strict=True):
+            self.states[x] = h[0].clone()
 
 
 def train(
