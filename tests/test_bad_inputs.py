@@ -180,3 +180,27 @@ def test_bad_flag_is_one_line_exit_2_nothing_written(tmp_path, capsys, monkeypat
     assert message in line
     assert not out.exists()
     assert {p.name for p in tmp_path.iterdir()} <= {"good.jsonl", "cache"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["eval", "--n", "abc"], "safetylab eval: error: argument --n: invalid int value: 'abc'"),
+        (
+            ["data", "shw", "x"],
+            "invalid choice: 'shw' (choose from 'list', 'show', 'fetch', 'mix')"
+            "; did you mean 'show'?",
+        ),
+        (["evl"], "did you mean 'eval'?"),
+        (["eval", "--dtype", "fp16"], "did you mean 'bf16'?"),
+        (["train", "--model", "m"], "the following arguments are required: --data, --out"),
+    ],
+)
+def test_command_line_syntax_errors_are_one_line(tmp_path, capsys, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and message in err, err
+    assert "--help)" in err and list(tmp_path.iterdir()) == []

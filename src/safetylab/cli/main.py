@@ -12,6 +12,7 @@ import pkgutil
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import NoReturn
 
 import safetylab.cli
 from safetylab._secrets import mask_url
@@ -29,8 +30,25 @@ def verbs() -> list[ModuleType]:
     return mods
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line (no usage block), with a did-you-mean for a
+    misspelt choice; subcommand parsers inherit it."""
+
+    def error(self, message: str) -> NoReturn:
+        import difflib
+        import re
+
+        m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if m:
+            choices = re.findall(r"'([^']*)'", m.group(2))
+            close = difflib.get_close_matches(m.group(1), choices, n=1)
+            if close:
+                message += f"; did you mean {close[0]!r}?"
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="safetylab",
         description="Safety-tune language models and measure what the tuning costs.",
     )
