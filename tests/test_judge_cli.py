@@ -173,7 +173,7 @@ def test_validate_unknown_label_is_one_line_naming_row_and_column(tmp_path, caps
     src = _csv(tmp_path / "x.csv", ["prompt", "response", "label"], [("p", "Sure.", "maybe")])
     assert main(["judge", "validate", "--judge", "strmatch", "--labels", str(src)]) == 2
     err = capsys.readouterr().err
-    assert f"{src}: data row 1, column 'label': unknown label 'maybe'" in err
+    assert f"{src}:2: column 'label': unknown label 'maybe'" in err  # file:line, header = 1
     assert err.count("\n") == 1
 
 

@@ -222,23 +222,3 @@ def test_summary_says_unchanged_instead_of_repeating_numbers():
         "    keyword probe: best layer 5 is unchanged from base (same numbers); among changed "
         "layers: layer 21 held-out acc 0.700, decorrelated acc 0.625, KRI +0.250",
     ]
-
-
-def test_attention_stage_flags_layers_below_the_adapters(models, tokenizer, tmp_path, monkeypatch):
-    from safetylab.cli._probe import _summary
-    from safetylab.probes import probe_attention
-
-    _fake_loader(monkeypatch, models, tokenizer, tmp_path)
-    res = probe_attention(CKPTS, tmp_path / "a", ProbeConfig(n_attention=3))
-    assert res["models"]["base"]["unchanged_layers"] == []  # the reference itself
-    assert res["models"]["top2"]["unchanged_layers"] == [0, 1, 2, 3]
-    assert res["layers_changed"]["top2"]["changed_layers"] == [4, 5]
-    top2, base = res["models"]["top2"], res["models"]["base"]
-    assert {"safe", "unsafe"} <= set(top2)
-    for side in ("safe", "unsafe"):
-        a, b = top2[side]["by_head"], base[side]["by_head"]
-        assert a[:4] == b[:4]  # what the flag promises: identical below the adapters
-        assert a[4:] != b[4:]
-    text = _summary("attention", res)
-    assert "  top2: mean attention to focus safe " in text
-    assert text.count("layers 0-3 unchanged from base") == 1

@@ -174,3 +174,27 @@ def test_random_bytes_give_rows_or_a_safetylab_error(tmp_path, data, fmt, skip):
         assert "\n" not in str(e) and str(p) in str(e)
     else:
         assert got.records and got.n_rows >= len(got.records)
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.binary(max_size=200), fmt=st.sampled_from(["jsonl", "csv", "json"]), skip=st.booleans()
+)
+def test_random_bytes_give_a_judge_table_or_a_safetylab_error(tmp_path, data, fmt, skip):
+    from safetylab.judges import read_table
+
+    p = tmp_path / f"j.{fmt}"
+    p.write_bytes(data)
+    try:
+        t = read_table(p, skip_bad_rows=skip)
+    except SafetylabError as e:
+        assert "\n" not in str(e) and str(p) in str(e)
+    else:
+        assert len(t.where) == len(t.rows)
+        for c in t.columns:
+            try:
+                t.column(c)
+            except SafetylabError as e:
+                assert str(e).startswith(f"{p}:")

@@ -149,8 +149,8 @@ def read_labelled(
     if prompt_col:
         t.require(prompt_col, option="--prompt-col")
     labels = [
-        normalize_label(r.get(label_col), where=f"{t.path}: data row {i}, column {label_col!r}")
-        for i, r in enumerate(t.rows, 1)
+        normalize_label(r.get(label_col), where=f"{at}: column {label_col!r}")
+        for at, r in zip(t.where, t.rows, strict=True)
     ]
     prompts = t.column(prompt_col) if prompt_col else [""] * len(t.rows)
     return prompts, t.column(response_col), labels
