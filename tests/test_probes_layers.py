@@ -222,3 +222,50 @@ def test_summary_says_unchanged_instead_of_repeating_numbers():
         "    keyword probe: best layer 5 is unchanged from base (same numbers); among changed "
         "layers: layer 21 held-out acc 0.700, decorrelated acc 0.625, KRI +0.250",
     ]
+
+
+def test_attention_stage_flags_layers_below_the_adapters(models, tokenizer, tmp_path, monkeypatch):
+    from safetylab.cli._probe import _summary
+    from safetylab.probes import probe_attention
+
+    _fake_loader(monkeypatch, models, tokenizer, tmp_path)
+    res = probe_attention(CKPTS, tmp_path / "a", ProbeConfig(n_attention=3))
+    assert res["models"]["base"]["unchanged_layers"] == []  # the reference itself
+    assert res["models"]["top2"]["unchanged_layers"] == [0, 1, 2, 3]
+    assert res["layers_changed"]["top2"]["changed_layers"] == [4, 5]
+    top2, base = res["models"]["top2"], res["models"]["base"]
+    assert {"safe", "unsafe"} <= set(top2)
+    for side in ("safe", "unsafe"):
+        a, b = top2[side]["by_head"], base[side]["by_head"]
+        assert a[:4] == b[:4]  # what the flag promises: identical below the adapters
+        assert a[4:] != b[4:]
+    text = _summary("attention", res)
+    assert "  top2: mean attention to focus safe " in text
+    assert text.count("layers 0-3 unchanged from base") == 1
+
+
+def test_refusals_summary_reports_a_model_that_refuses_everything_as_constant():
+    from safetylab.cli._probe import _summary
+    from safetylab.probes._linear import constant_value
+
+    assert (constant_value([1] * 16), constant_value([0, 0]), constant_value([0, 1])) == (
+        1,
+        0,
+        None,
+    )
+    rate = {"rate": 1.0}
+    res = {
+        "models": {
+            "N150": {
+                "decorrelated": {
+                    "kri": float("nan"), "constant": "constant (refused all of 16)",
+                    "refusal_safe": rate, "refusal_unsafe": rate,
+                },
+                "harm": {"consistency": {"match_share": 0.5, "generic_refusal_share": 0.25}},
+            }
+        }
+    }  # fmt: skip
+    assert _summary("refusals", res).splitlines()[1] == (
+        "  N150: constant (refused all of 16); safe 1.00, unsafe 1.00; reasons match 0.50, "
+        "generic 0.25"
+    )
