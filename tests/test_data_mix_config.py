@@ -127,3 +127,19 @@ def test_cli_data_mix_says_how_many_refusals_the_style_changed(tmp_path, capsys)
     out = capsys.readouterr().out
     assert "refusal_style terse (pools): 300 of 300 refusals changed" in out
     assert "format question (pools): " in out
+
+
+@pytest.mark.parametrize(
+    "text,line,message",
+    [
+        ("strategy: context-aware\nsafety: null\nn_safety: 5\n", 3,
+         "n_safety given without a safety source"),
+        ("strategy: safety-only\nseed: 1\ntasks: {response: 0.5, classify: 0.5}\n", 3,
+         "auxiliary tasks (classify, explain) go with strategy multi-task"),
+        ("strategy: safety-only\nn_safety: [10, 10]\n", 2, "n_safety grid has repeated values"),
+        ("strategy: safety-only\n\nngram: 2\n", 3, "ngram must be an integer >= 3"),
+    ],
+)  # fmt: skip
+def test_cross_option_errors_name_the_line(tmp_path, text, line, message):
+    p = _yaml(tmp_path, text)
+    assert _error(p).startswith(f"{p}:{line}: {message}")

@@ -222,7 +222,7 @@ def parse_mix_config(
         kw[role] = _build_source(role, kw.get(role), at)
     marks = {k: (line, 0) for k, line in (lines or {}).items()}  # types: the one builder
     cfg = build_config(MixConfig, kw, where, marks=marks)
-    _validate(cfg, where)
+    _validate(cfg, where, at)
     if cfg.format != "as-is" and cfg.safety is None:
         raise SafetylabError(
             f"{at('format')}: format {cfg.format!r} is not used: it rephrases safety prompts "
@@ -236,46 +236,52 @@ def parse_mix_config(
     return cfg
 
 
-def _validate(cfg: MixConfig, where: str) -> None:
+def _validate(cfg: MixConfig, where: str, at: Where | None = None) -> None:
+    """Cross-option checks; ``at(key)`` adds the key's line where known."""
+    at = at or (lambda *_: where)
     has = {r: getattr(cfg, r) is not None for r in ROLES}
     if cfg.strategy == "safety-only" and (has["general"] or has["context"] or has["sensitive"]):
-        raise SafetylabError(f"{where}: safety-only takes only a safety source")
+        raise SafetylabError(f"{at('strategy')}: safety-only takes only a safety source")
     if cfg.strategy in ("safety-only", "balanced") and not has["safety"]:
-        raise SafetylabError(f"{where}: strategy {cfg.strategy} needs a safety source")
+        raise SafetylabError(f"{at('strategy')}: strategy {cfg.strategy} needs a safety source")
     if cfg.strategy == "balanced" and not has["general"]:
-        raise SafetylabError(f"{where}: strategy balanced needs a general source")
+        raise SafetylabError(f"{at('strategy')}: strategy balanced needs a general source")
     if cfg.strategy == "context-aware" and not has["context"]:
-        raise SafetylabError(f"{where}: strategy context-aware needs a context source")
+        raise SafetylabError(f"{at('strategy')}: strategy context-aware needs a context source")
     if not any(has.values()):
-        raise SafetylabError(f"{where}: no sources (general, safety, context, sensitive)")
+        raise SafetylabError(f"{at('strategy')}: no sources (general, safety, context, sensitive)")
     if cfg.n_safety is not None:
         if not has["safety"]:
-            raise SafetylabError(f"{where}: n_safety given without a safety source")
+            raise SafetylabError(f"{at('n_safety')}: n_safety given without a safety source")
         for v in cfg.n_safety if isinstance(cfg.n_safety, list) else [cfg.n_safety]:
-            _check_n(v, where)
+            _check_n(v, at("n_safety"))
         if isinstance(cfg.n_safety, list) and len(set(map(str, cfg.n_safety))) != len(cfg.n_safety):
-            raise SafetylabError(f"{where}: n_safety grid has repeated values")
+            raise SafetylabError(f"{at('n_safety')}: n_safety grid has repeated values")
     if cfg.format not in FORMATS:
-        raise SafetylabError(f"{where}: format must be one of {', '.join(FORMATS)}")
+        raise SafetylabError(f"{at('format')}: format must be one of {', '.join(FORMATS)}")
     if cfg.refusal_style not in REFUSAL_STYLES:
-        raise SafetylabError(f"{where}: refusal_style must be one of {', '.join(REFUSAL_STYLES)}")
+        raise SafetylabError(
+            f"{at('refusal_style')}: refusal_style must be one of {', '.join(REFUSAL_STYLES)}"
+        )
     tasks = cfg.tasks
     if not isinstance(tasks, dict) or any(t not in TASKS for t in tasks):
-        raise SafetylabError(f"{where}: tasks must map {', '.join(TASKS)} to shares")
+        raise SafetylabError(f"{at('tasks')}: tasks must map {', '.join(TASKS)} to shares")
     if any(isinstance(v, bool) or not isinstance(v, int | float) or v <= 0 for v in tasks.values()):
-        raise SafetylabError(f"{where}: task shares must be numbers > 0")
+        raise SafetylabError(f"{at('tasks')}: task shares must be numbers > 0")
     if "response" not in tasks or abs(sum(tasks.values()) - 1.0) > 1e-6:
-        raise SafetylabError(f"{where}: tasks need a response share and must sum to 1")
+        raise SafetylabError(f"{at('tasks')}: tasks need a response share and must sum to 1")
     if (cfg.strategy == "multi-task") != (len(tasks) > 1):
         raise SafetylabError(
-            f"{where}: auxiliary tasks (classify, explain) go with strategy multi-task, which needs one"
+            f"{at('tasks')}: auxiliary tasks (classify, explain) go with strategy multi-task, which needs one"
         )
     if cfg.dedup_threshold is not None and not 0 < cfg.dedup_threshold <= 1:
-        raise SafetylabError(f"{where}: dedup_threshold must be in (0, 1] or null")
+        raise SafetylabError(f"{at('dedup_threshold')}: dedup_threshold must be in (0, 1] or null")
     if isinstance(cfg.ngram, bool) or not isinstance(cfg.ngram, int) or cfg.ngram < 3:
-        raise SafetylabError(f"{where}: ngram must be an integer >= 3")
+        raise SafetylabError(f"{at('ngram')}: ngram must be an integer >= 3")
     if not (cfg.eval == "all" or isinstance(cfg.eval, list)):
-        raise SafetylabError(f"{where}: eval must be 'all' or a list of suites, datasets or files")
+        raise SafetylabError(
+            f"{at('eval')}: eval must be 'all' or a list of suites, datasets or files"
+        )
 
 
 def _check_n(v: Any, where: str) -> None:
