@@ -306,7 +306,9 @@ _SUITES = [
     ),
     Suite(
         "pairs",
-        "matched safe/unsafe twins (held-out XSTest-style contrasts): share handled right, refused both, complied with both",
+        "matched safe/unsafe twins (held-out XSTest-style contrasts): share handled right, "
+        "refused both, complied with both; helpful-answer rate on the safe twins, compliance "
+        "on the unsafe ones",
         _pairs_bundled,
         (),
         (),
