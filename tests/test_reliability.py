@@ -444,3 +444,26 @@ def test_a_corrupt_fingerprint_sidecar_is_moved_aside_and_recomputed(tmp_path, c
     assert "corrupt JSON" in caplog.text
     assert len(list(side.parent.glob("*.corrupt-*"))) == 1
     assert json.loads(side.read_text())["sha256"] == digest
+
+
+def test_judge_train_out_never_overwrites_a_users_folder(tmp_path, capsys):
+    labels = tmp_path / "l.jsonl"
+    rows = [("I'm sorry, I can't help.", "full_refusal"), ("Sure, here it is.", "full_compliance")]
+    labels.write_text(
+        "".join(json.dumps({"prompt": "q", "response": r, "label": y}) + "\n" for r, y in rows * 4)
+    )
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "head.npz").write_bytes(b"mine")
+    assert main(["judge", "train", "--labels", str(labels), "--out", str(user)]) == 2
+    assert "not empty and not a safetylab run" in capsys.readouterr().err
+    assert [p.name for p in user.iterdir()] == ["head.npz"]
+
+
+def test_a_run_killed_as_it_began_is_still_taken(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / LOCK).write_text("")
+    (out / (MARKER + ".tmp")).write_text('{"tool": "safet')  # killed mid-write
+    RunDir(out, {"a": 1}, command="eval").close()
+    assert json.loads((out / MARKER).read_text())["command"] == "eval"
