@@ -339,3 +339,21 @@ def test_demo_alias_prints_the_study_table(tmp_path, capsys):
     assert (tmp_path / "a" / "metrics.json").read_bytes() == (
         tmp_path / "b" / "metrics.json"
     ).read_bytes()
+
+
+def test_xstest_safe_prompts_all_evaluated_with_source(tmp_path):
+    from tests.conftest import SHARED_DATA
+
+    if not (SHARED_DATA / "exaggerated-safety" / "xstest_prompts.csv").exists():
+        pytest.skip("no shared data")
+    text = MOCK.replace("context-aware: {pair_share: 0.5, sensitive_share: 0.25, sizes: [16]}", "")
+    text = text.replace("sizes: [0, 8, 16]", "sizes: [0]")
+    cfg = load_study(write_cfg(tmp_path, text))
+    res = run_study(cfg, tmp_path / "s", source=str(SHARED_DATA))
+    rows = json.loads((tmp_path / "s" / "metrics.json").read_text())
+    xs = [r for r in rows if r["suite"] == "overrefusal/xstest"]
+    assert [(r["model"], r["metric"], r["n"]) for r in xs] == [
+        ("safety-only-0", "refusal_rate", 250)
+    ]
+    # the prompt set is part of the cell's identity: with --source the cells are new ones
+    assert res.cells[0].id != Study(cfg, tmp_path / "t").cells[0].id

@@ -95,6 +95,13 @@ def study_prompts(cfg: StudyConfig, source: str | None) -> list[Prompt]:
         ec = EvalConfig(suites=[s], n=n, source=source, attacks=list(ev.attacks.get(s, [])),
                         keyword_check=ev.keyword_check, seed=0)  # fmt: skip
         out += build_prompts(ec)
+    if source and "overrefusal" in ev.suites:  # all of XSTest's 250 safe prompts when present
+        from safetylab.data._public import is_available
+        from safetylab.evals._suites import get_suite
+
+        if is_available("xstest", source):
+            every = get_suite("overrefusal").prompts(None, source, sets=["xstest"])
+            out += [p for p in every if p.source_id.startswith("xstest:")]
     seen: set[str] = set()
     return [p for p in out if not (p.id in seen or seen.add(p.id))]  # type: ignore[func-returns-value]
 
@@ -320,7 +327,16 @@ class Study:
             s, _, t = suite.partition("@")
             return not t or t in ev.attacks.get(s.split("/")[0], [])
 
-        return [r for r in rows if wanted(r.suite)]
+        rows = [r for r in rows if wanted(r.suite)]
+        xs = [p for p in self.prompts if p.suite == "overrefusal" and not p.transform
+              and p.source_id.startswith("xstest:") and p.id in labels]  # fmt: skip
+        if xs:  # XSTest's safe prompts on their own, next to the bundled + XSTest rate
+            from safetylab.evals import rate_row
+            from safetylab.evals._suites import refused
+
+            hits = [refused(labels[p.id]) for p in xs]
+            rows.append(rate_row(cell.label, "overrefusal/xstest", "refusal_rate", hits, cell.seed))
+        return rows
 
     def train_cell(self, cell: Cell, d: Path, examples: list[Example]) -> Path | None:
         """The cell's LoRA adapter (reused when its train_state matches the mixture)."""

@@ -447,7 +447,7 @@ def _answers_html(df: Any) -> str:
     cols += [c for c in df.columns if "@" in c]
     head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
     rows = []
-    for rec in df[cols].fillna("").astype(str).itertuples(index=False):
+    for rec in df[cols].astype(object).fillna("").astype(str).itertuples(index=False):
         rows.append("<tr>" + "".join(
             f"<td class='ans'>{html.escape(v)}</td>" if c == "answer" else f"<td>{html.escape(v)}</td>"
             for c, v in zip(cols, rec, strict=True)) + "</tr>")  # fmt: skip
