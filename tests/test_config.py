@@ -125,3 +125,20 @@ def test_random_mappings_give_a_config_or_a_one_line_error(cls, data):
         for name in names:  # nothing non-finite got through
             v = getattr(cfg, name)
             assert not (isinstance(v, float) and not math.isfinite(v))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("train:\n  batching: pack\n", "train: batching must be one of length, padded, packed"),
+        ("train:\n  lr: -1\n", "train: lr and epochs must be > 0"),
+        ("train:\n  bf16: maybe\n", "train: bf16 must be one of auto, on, off"),
+        ("train:\n  micro_batch_size: 64\n", "train: micro_batch_size (64) must be <= batch_size"),
+    ],
+)
+def test_demo_config_checks_its_training_options_as_train_does(tmp_path, text, message):
+    p = tmp_path / "c.yaml"
+    p.write_text(text)
+    with pytest.raises(SafetylabError, match=r"^" + str(p).replace(".", r"\.")) as e:
+        load_config(p)
+    assert message in str(e.value)

@@ -23,7 +23,7 @@ from safetylab._build import (
     load_config_file,
 )
 from safetylab.errors import SafetylabError
-from safetylab.train import TrainConfig
+from safetylab.train import TrainConfig, check_config
 
 PRESETS_DIR = Path(__file__).parent / "configs"
 
@@ -115,13 +115,10 @@ def validate(cfg: DemoConfig, where: str = "config") -> DemoConfig:
     for name in ("n_general", "max_new_tokens", "gen_batch_size", "distill_max_new_tokens"):
         if int(getattr(cfg, name)) <= 0:
             raise SafetylabError(f"{where}: {name} must be > 0")
-    if cfg.train.lr <= 0 or cfg.train.epochs <= 0:
-        raise SafetylabError(f"{where}: train.lr and train.epochs must be > 0")
+    check_config(cfg.train, f"{where}: train")  # every training check, as `train` makes them
     from safetylab.train._fast import check_dtype
 
     check_dtype(cfg.dtype, f"{where}: dtype")
-    if cfg.train.bf16 not in ("auto", "on", "off"):
-        raise SafetylabError(f"{where}: train.bf16 must be auto, on or off")
     return cfg
 
 
