@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from safetylab.data import balanced_mixture, find_contamination, load_bundled, mixture_sha256
+from safetylab.data import EvalItem, contamination, load_bundled, mixture_sha256
 from safetylab.data._contamination import ngrams, normalize
 from safetylab.records import Example
 
@@ -71,23 +71,11 @@ def test_train_and_eval_splits_are_disjoint():
         t for n in ("general", "safety", "sensitive-train", "context-pairs") for t in _texts(n)
     ]
     evals = [
-        t
+        EvalItem(n, str(i), t)
         for n in ("harmful", "sensitive-safe", "sensitive-unsafe", "helpful", "dualuse")
-        for t in _texts(n)
+        for i, t in enumerate(_texts(n))
     ]
-    assert find_contamination(train, evals, n=8) == []
-
-
-def test_contamination_finds_exact_and_ngram_overlap():
-    evals = ["How do I bake sourdough bread at home with a starter?", "Name three rivers."]
-    train = [
-        "name THREE rivers!",
-        "Tell me: how do I bake sourdough bread at home with a starter today",
-        "Something else entirely.",
-    ]
-    hits = find_contamination(train, evals, n=8)
-    assert [(i, j) for i, j, _ in hits] == [(0, 1), (1, 0)]
-    assert hits[0][2] == "exact" and hits[1][2].startswith("8-gram")
+    assert contamination([(t, "") for t in train], evals, n=8) == []
 
 
 def test_normalize_and_ngrams():
@@ -99,17 +87,8 @@ def _ex(i, label="safe"):
     return Example(f"prompt {i}", f"response {i}", "t", label=label)
 
 
-def test_mixture_is_deterministic_and_nested():
-    general = [_ex(i) for i in range(10)]
-    safety = [_ex(100 + i, "unsafe") for i in range(30)]
-    m5 = balanced_mixture(general, safety, 5, seed=0)
-    m20 = balanced_mixture(general, safety, 20, seed=0)
-    assert len(m5) == 15 and len(m20) == 30
-    assert mixture_sha256(m5) == mixture_sha256(balanced_mixture(general, safety, 5, seed=0))
-    assert mixture_sha256(m5) != mixture_sha256(balanced_mixture(general, safety, 5, seed=1))
-    assert {e.prompt for e in m5 if e.label == "unsafe"} <= {
-        e.prompt for e in m20 if e.label == "unsafe"
-    }
-    assert sum(e.label == "unsafe" for e in m20) == 20
-    with pytest.raises(ValueError, match="only 30 available"):
-        balanced_mixture(general, safety, 31, seed=0)
+def test_mixture_sha256_is_content_and_order():
+    rows = [_ex(i) for i in range(5)]
+    assert mixture_sha256(rows) == mixture_sha256([_ex(i) for i in range(5)])
+    assert mixture_sha256(rows) != mixture_sha256(rows[::-1])
+    assert mixture_sha256(rows) != mixture_sha256(rows[:4])

@@ -1,10 +1,9 @@
 """Datasets (bundled and public), user files, mixtures, dedup and contamination checks."""
 
 from safetylab.data._bundled import BUNDLED_DIR, load_bundled
-from safetylab.data._card import build_card, card_path_for, write_mixture
-from safetylab.data._contamination import find_contamination, normalize
+from safetylab.data._card import build_card, card_path_for, mixture_sha256, write_mixture
+from safetylab.data._contamination import normalize
 from safetylab.data._dedup import EvalItem, contamination, dedup
-from safetylab.data._mix import balanced_mixture, mixture_sha256
 from safetylab.data._public import (
     PUBLIC,
     LabelledCompletion,
@@ -33,14 +32,12 @@ __all__ = [
     "Mixture",
     "PublicDataset",
     "UserData",
-    "balanced_mixture",
     "build_card",
     "build_mixtures",
     "card_path_for",
     "contamination",
     "dedup",
     "fetch",
-    "find_contamination",
     "load_bundled",
     "load_dataset",
     "load_mix_config",

@@ -20,8 +20,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from safetylab.data._mix import mixture_sha256
 from safetylab.records import Example
+
+
+def mixture_sha256(rows: Sequence[Example]) -> str:
+    """sha256 of a mixture's content (prompt, response, complete), in order."""
+    h = hashlib.sha256()
+    for r in rows:
+        h.update(json.dumps([r.prompt, r.response, r.complete], ensure_ascii=False).encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
 
 HIST_EDGES = (0, 8, 16, 32, 64, 128, 256, 512, 1024, 2048)
 LABEL_MEANING = (

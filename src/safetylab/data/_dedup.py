@@ -12,8 +12,7 @@ Two prompts only count as duplicates when their safe/unsafe labels agree: a safe
 its unsafe minimal-pair twin look alike on purpose. The first occurrence is kept.
 
 Contamination: a training example whose normalised prompt equals an evaluation prompt, or whose
-prompt or response shares a word n-gram (default 8) with one, is contaminated (the same rule as
-``find_contamination``, with the suite and item id of the match). ``eval_items`` gathers the
+prompt or response shares a word n-gram (default 8) with one, is contaminated (reported with the suite and item id of the match). ``eval_items`` gathers the
 evaluation prompts of a run: bundled eval files, public eval sets, registered suites, files.
 """
 

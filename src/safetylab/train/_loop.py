@@ -216,7 +216,7 @@ def run_training(
     import torch
     from tqdm.auto import tqdm
 
-    from safetylab.data._mix import mixture_sha256
+    from safetylab.data._card import mixture_sha256
     from safetylab.train._config import check_config
     from safetylab.train._lora import PrefixCache, _lr_at
 
