@@ -105,9 +105,11 @@ def _summary(stage: str, res: dict[str, Any]) -> str:
         for model, r in res["models"].items():
             if "safe" in r and "unsafe" in r:
                 s, u = r["safe"]["by_layer"], r["unsafe"]["by_layer"]
+                same = r.get("unchanged_layers", [])
+                note = f"; layers {_span(same)} unchanged from base" if same else ""
                 lines.append(
                     f"  {model}: mean attention to focus safe {sum(s) / len(s):.4f}, "
-                    f"unsafe {sum(u) / len(u):.4f}"
+                    f"unsafe {sum(u) / len(u):.4f}{note}"
                 )
     elif stage == "direction":
         iv = res["intervention"]
@@ -145,3 +147,10 @@ def _probe_numbers(b: dict[str, Any]) -> str:
         f"layer {b['layer']} held-out acc {b['heldout_acc']:.3f}, decorrelated acc "
         f"{b['dec_acc']:.3f}, {kri}"
     )
+
+
+def _span(layers: list[int]) -> str:
+    """``0-19`` for a contiguous run, else the list."""
+    if layers == list(range(layers[0], layers[-1] + 1)):
+        return f"{layers[0]}-{layers[-1]}" if len(layers) > 1 else str(layers[0])
+    return ", ".join(map(str, layers))

@@ -207,6 +207,14 @@ class ChangeTracker:
         (never true of the base itself: it is the reference, not a comparison)."""
         return name != self.reference and not self.changes[name].can_move(h)
 
+    def attention_unchanged(self, name: str, j: int) -> bool:
+        """Whether decoder layer ``j``'s (0-based) attention pattern equals the base's by
+        construction: its input state and its own weights are both unchanged."""
+        if name == self.reference:
+            return False
+        ch = self.changes[name]
+        return self.unchanged(name, j) and j not in ch.changed_layers
+
     def moved_from(self) -> int | None:
         """First hidden-state index that any non-base checkpoint can change (None: none can)."""
         ms = [c.moved_from for n, c in self.changes.items() if n != self.reference]

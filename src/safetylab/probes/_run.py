@@ -275,11 +275,18 @@ def probe_attention(
     pool = [it for it in pool if re.search(r"\w", it.focus)]
     items = subsample(pool, cfg.n_attention, cfg.seed)
     result: dict[str, Any] = {"n_items": len(items), "models": {}, "fingerprints": {}}
+    tracker = ChangeTracker()
     for ck in ckpts:
         lm = _load(ck)
         result["fingerprints"][ck.name] = lm.fingerprint
+        tracker.add(ck.name, lm.model, ck.adapter is None)
         att, kept = focus_attention(lm.model, lm.tokenizer, items)
-        res: dict[str, Any] = {}
+        res: dict[str, Any] = {
+            # decoder layers whose attention equals the base's by construction
+            "unchanged_layers": [
+                j for j in range(att.shape[1]) if tracker.attention_unchanged(ck.name, j)
+            ]
+        }
         for label, intent in (("safe", 0), ("unsafe", 1)):
             sel = [i for i, k in enumerate(kept) if items[k].intent == intent]
             if not sel:
@@ -301,6 +308,7 @@ def probe_attention(
             )
         result["models"][ck.name] = res
         del lm
+    result["layers_changed"] = tracker.to_dict()
     write_json(run.file("attention.json"), result)
     plot_attention(result, run.file("attention_focus.png"))
     _manifest(run, "attention", result["fingerprints"])
