@@ -79,7 +79,7 @@ def train_config_from_dict(
 ) -> TrainConfig:
     """A checked TrainConfig from a mapping (types coerced by the one config builder, e.g.
     ``lr: 3e-4``; NaN/inf refused); unknown keys get a did-you-mean hint."""
-    from safetylab.config import build_config
+    from safetylab._build import build_config
 
     return check_config(build_config(TrainConfig, data, where, marks=marks), where)
 
@@ -117,7 +117,7 @@ def load_train_config(
         except yaml.YAMLError:
             raise SafetylabError(f"--set {item!r}: value is not valid YAML") from None
     if sets:  # the --set values alone first, so an error names --set rather than the file
-        from safetylab.config import build_config
+        from safetylab._build import build_config
 
         build_config(TrainConfig, sets, "--set")
         data.update(sets)
