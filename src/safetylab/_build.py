@@ -5,8 +5,9 @@
     cfg = load_config_file(DemoConfig, "my.yaml", "demo options")
 
 Values are validated and coerced by pydantic (lax mode) from the dataclass annotations, so
-``lr: 3e-4`` (a string to YAML 1.1) becomes a float everywhere, ``seed: abc`` is refused, NaN
-and infinity are refused for every float, and constraints written into the annotations
+``lr: 3e-4`` (a string to YAML 1.1) becomes a float everywhere, a number given for a text
+option becomes text (``name: 2024``), ``seed: abc`` is refused, NaN and infinity are refused
+for every float (and anywhere in an untyped option), and constraints written into the annotations
 (``Count``, ``Positive``, ``Fraction`` below) hold. Unknown keys get a did-you-mean hint. Every
 error is one line: ``file:line:column: option: reason`` (or ``--option: reason`` for flags).
 Checks across fields stay in each config's own ``validate``/``check`` function.
@@ -74,7 +75,9 @@ def _adapter(cls: type) -> Any:
         if c in seen or not dataclasses.is_dataclass(c):
             return
         seen.add(c)
-        c.__pydantic_config__ = ConfigDict(allow_inf_nan=False, extra="forbid")  # type: ignore[attr-defined]
+        c.__pydantic_config__ = ConfigDict(  # type: ignore[attr-defined]
+            allow_inf_nan=False, extra="forbid", coerce_numbers_to_str=True
+        )
         for tp in _hints(c).values():
             inner, _ = _strip(tp)
             if isinstance(inner, type):
