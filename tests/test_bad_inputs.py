@@ -33,6 +33,7 @@ FILES = {
     "not_a_list.json": "not_a_list.json:1:",
     "wrong_suffix.txt": "wrong_suffix.txt",
     "huge_line.csv": "huge_line.csv:2:",
+    "deep.jsonl": "deep.jsonl:1: nested too deeply",
 }
 
 #: command reading a data file: argv with {f} (the file) and {out} (where it would write)
@@ -65,6 +66,10 @@ CONFIGS = [
     ("train", "broken.yaml", "broken.yaml:"),
     ("train", "not_mapping.yaml", "not_mapping.yaml: expected a mapping"),
     ("train", "latin1.yaml", "latin1.yaml:1: not UTF-8"),
+    ("train", "recursive_alias.yaml", "recursive_alias.yaml: a YAML alias (*name) contains itself"),
+    ("train", "deep.yaml", "deep.yaml: nested too deeply"),
+    ("demo", "recursive_alias.yaml", "recursive_alias.yaml: a YAML alias (*name) contains itself"),
+    ("data mix", "deep.yaml", "deep.yaml: nested too deeply"),
     (
         "data mix",
         "mix_dedup_abc.yaml",
@@ -118,6 +123,10 @@ def _file(tmp_path: Path, name: str) -> Path:
     if name == "huge_line.csv":  # a field over the csv module's 128 KiB limit
         p = tmp_path / name
         p.write_text("prompt,response\nName a colour.," + "teal " * 40_000 + "\n", "utf-8")
+        return p
+    if name == "deep.jsonl":  # deeper than Python's recursion limit
+        p = tmp_path / name
+        p.write_text('{"prompt": "x", "response": ' + "[" * 50_000 + "]" * 50_000 + "}\n")
         return p
     return BAD / name
 

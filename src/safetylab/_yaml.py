@@ -19,6 +19,8 @@ def read_yaml_mapping(path: str | Path, what: str = "options") -> dict[str, Any]
         raise SafetylabError(f"{p}: cannot read ({e.strerror or type(e).__name__})") from None
     try:
         data = yaml.safe_load(raw.decode("utf-8-sig")) or {}
+    except RecursionError:
+        raise SafetylabError(f"{p}: nested too deeply to be a config") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
@@ -28,7 +30,22 @@ def read_yaml_mapping(path: str | Path, what: str = "options") -> dict[str, Any]
         raise SafetylabError(f"{p}:{at}: not UTF-8 text (byte 0x{raw[e.start]:02x})") from None
     if not isinstance(data, dict):
         raise SafetylabError(f"{p}: expected a mapping of {what} at the top level")
+    if _recursive(data, set()):
+        raise SafetylabError(f"{p}: a YAML alias (*name) contains itself; write the value out")
     return data
+
+
+def _recursive(value: Any, open_ids: set[int]) -> bool:
+    """Whether ``value`` contains itself (``a: &x [*x]`` loads as a list inside itself)."""
+    if not isinstance(value, (dict, list)):
+        return False
+    if id(value) in open_ids:
+        return True
+    open_ids.add(id(value))
+    items = value.values() if isinstance(value, dict) else value
+    found = any(_recursive(v, open_ids) for v in items)
+    open_ids.discard(id(value))
+    return found
 
 
 def read_yaml_marks(

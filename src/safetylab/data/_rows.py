@@ -68,6 +68,7 @@ def sha256_path(path: Path) -> str:
 
 
 _BOM = b"\xef\xbb\xbf"
+_TOO_DEEP = "nested too deeply to be a row of data"
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
 
@@ -100,6 +101,9 @@ def _iter_jsonl(path: Path) -> Iterator[RawRow]:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
                 yield RawRow(where, None, f"not valid JSON ({e.msg})")
+                continue
+            except RecursionError:
+                yield RawRow(where, None, _TOO_DEEP)
                 continue
             if isinstance(obj, dict):
                 yield RawRow(where, obj)
@@ -136,6 +140,8 @@ def _iter_json(path: Path) -> Iterator[RawRow]:
         line_pos = pos
         try:
             obj, end = dec.raw_decode(text, pos)
+        except RecursionError:
+            raise SafetylabError(f"{path}:{_line_of(text, pos)}: {_TOO_DEEP}") from None
         except json.JSONDecodeError as e:
             raise SafetylabError(
                 f"{path}:{e.lineno}: not valid JSON ({e.msg}); a broken JSON list cannot be "
@@ -173,6 +179,8 @@ def _iter_json_dict(path: Path, obj: dict[str, Any]) -> Iterator[RawRow]:
 def _json_loads(path: Path, text: str) -> Any:
     try:
         return json.loads(text)
+    except RecursionError:
+        raise SafetylabError(f"{path}: {_TOO_DEEP}") from None
     except json.JSONDecodeError as e:
         raise SafetylabError(f"{path}:{e.lineno}: not valid JSON ({e.msg})") from None
 
