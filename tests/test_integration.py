@@ -52,6 +52,12 @@ def test_study_end_to_end_and_resume(tmp_path, monkeypatch):
     assert any(v.abs().sum() > 0 for k, v in weights.items() if "lora_B" in k)
     assert {k.split(".layers.")[1].split(".")[0] for k in weights} == {"26", "27", "28", "29"}
 
+    # models/<cell> links every adapter, so `safetylab probe --run DIR` finds them
+    from safetylab.probes import checkpoints
+
+    names = [c.name for c in checkpoints(out)]
+    assert names == ["base", "base-0", "context-aware-16", "safety-only-16"]
+
     # re-running: nothing retrained or regenerated, same numbers
     state = cells["safety-only-16"] / "adapter" / "train_state.json"
     mtime = state.stat().st_mtime_ns

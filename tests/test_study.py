@@ -294,6 +294,8 @@ def test_status_pending_before_any_run_and_not_a_study(tmp_path):
          r"mock.yaml:9:8: train: (epoch: )?unknown option 'epoch'; did you mean 'epochs'\?"),
         (MOCK.replace("backend: mock", "backend: vlm"),
          r"mock.yaml:16:10: backend: unknown backend 'vlm'; did you mean 'vllm'\?"),
+        (MOCK + "probes: [linear, atention]\n",
+         r"mock.yaml:17:18: probes.atention: unknown probe 'atention'; did you mean 'attention'\?"),
         (MOCK + "  bad: [\n", r"mock.yaml:\d+:\d+: not valid YAML"),
     ],
 )  # fmt: skip

@@ -19,7 +19,6 @@ failed one is recorded and retried on the next run while the others go on.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import time
@@ -34,6 +33,7 @@ from safetylab.pipeline._cell import (
     Cell,
     build_cell_mixture,
     cell_state,
+    data_sha256,
     distill_prompts,
     enumerate_cells,
     general_examples,
@@ -41,11 +41,12 @@ from safetylab.pipeline._cell import (
     mark,
     read_cell_rows,
     strategy_sizes,
+    study_prompts,
     write_general_file,
 )
 from safetylab.pipeline._config import StudyConfig, train_config
 from safetylab.pipeline._stage import generate_and_judge
-from safetylab.records import Example, MetricRow, Prompt, content_id
+from safetylab.records import Example, MetricRow, content_id
 from safetylab.store import (
     GenerationCache,
     JsonlLog,
@@ -82,38 +83,6 @@ def parse_shard(text: str | None) -> tuple[int, int]:
     if not 1 <= i <= k:
         raise SafetylabError(f"--shard {text}: i must be in 1..k")
     return (i, k)
-
-
-def study_prompts(cfg: StudyConfig, source: str | None) -> list[Prompt]:
-    """The evaluation prompts every cell answers (attacks and keyword swaps included)."""
-    from safetylab.evals._run import EvalConfig, build_prompts
-
-    ev = cfg.eval
-    out: list[Prompt] = []
-    for s in ev.suites:
-        n = ev.n.get(s, 40) if isinstance(ev.n, dict) else ev.n
-        ec = EvalConfig(suites=[s], n=n, source=source, attacks=list(ev.attacks.get(s, [])),
-                        keyword_check=ev.keyword_check, seed=0)  # fmt: skip
-        out += build_prompts(ec)
-    if source and "overrefusal" in ev.suites:  # all of XSTest's 250 safe prompts when present
-        from safetylab.data._public import is_available
-        from safetylab.evals._suites import get_suite
-
-        if is_available("xstest", source):
-            every = get_suite("overrefusal").prompts(None, source, sets=["xstest"])
-            out += [p for p in every if p.source_id.startswith("xstest:")]
-    seen: set[str] = set()
-    return [p for p in out if not (p.id in seen or seen.add(p.id))]  # type: ignore[func-returns-value]
-
-
-def data_sha256() -> str:
-    """sha256 over the bundled data files (a new data version makes new cells)."""
-    from safetylab.data import BUNDLED_DIR
-
-    h = hashlib.sha256()
-    for p in sorted(Path(BUNDLED_DIR).rglob("*.jsonl")):
-        h.update(p.name.encode() + b"\0" + p.read_bytes())
-    return h.hexdigest()
 
 
 def _lock(path: Path, timeout: float) -> Any:
@@ -189,6 +158,10 @@ class Study:
         run = open_study_dir(self.path, self.conf, self.force)
         try:
             res.rows = self.aggregate()
+            try:
+                self.run_probes()
+            except SafetylabError as e:  # probes are extra: the study's numbers stand
+                log.warning("probes not run: %s", e)
         finally:
             run.close()
         for c in self.cells:  # failures of any worker, as recorded in the study dir
@@ -387,6 +360,7 @@ class Study:
                              "n_safety": c.n, "seed": c.seed, "base_model": c.model,
                              "cell": c.id})  # fmt: skip
         write_json(self.path / "metrics.json", rows)
+        self.link_models()
         from safetylab.pipeline._answers import write_answers
 
         write_answers(self.path / "answers.csv", self.prompts,
@@ -408,6 +382,40 @@ class Study:
             except Exception as e:  # the interactive view is optional
                 log.warning("view.html not written: %s", e)
         return rows
+
+    def link_models(self) -> None:
+        """``models/<cell>`` -> the cell's adapter, so ``safetylab probe --run DIR`` finds every
+        trained checkpoint of the study (as it did in a demo run)."""
+        seeds = len(self.cfg.seeds) > 1
+        bases = len(self.cfg.models) > 1
+        mdir = self.path / "models"
+        for c in self.cells:
+            adapter = self.cell_dir(c) / "adapter"
+            if not (adapter / "adapter_model.safetensors").exists():
+                continue
+            name = (
+                c.label
+                + (f"-s{c.seed}" if seeds else "")
+                + (f"@{Path(c.model).name}" if bases else "")
+            )
+            link = mdir / name
+            target = Path("..") / "cells" / c.id / "adapter"
+            if link.is_symlink() and link.readlink() == target:
+                continue
+            mdir.mkdir(exist_ok=True)
+            if link.is_symlink():
+                link.unlink()  # our own link, to an older cell of this name
+            if not link.exists():
+                link.symlink_to(target, target_is_directory=True)
+
+    def run_probes(self) -> None:
+        """The config's probes over every trained checkpoint (once all cells are done)."""
+        if not self.cfg.probes or any(cell_state(self.cell_dir(c)) != "done" for c in self.cells):
+            return
+        from safetylab.probes import ProbeConfig, checkpoints, run_stages
+
+        ckpts = checkpoints(self.path, model=self.cfg.models[0])
+        run_stages(self.cfg.probes, ckpts, self.path / "probes", ProbeConfig(), force=True)
 
     # ------------------------------------------------------------ status
 

@@ -10,6 +10,7 @@ alone: one cell per (base model, seed), shared by every strategy.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 import time
@@ -92,6 +93,41 @@ def enumerate_cells(cfg: StudyConfig, prompts_sha: str, data_sha: str) -> list[C
                     key = result_key(cfg, model, s, n, seed, prompts_sha, data_sha)
                     cells.append(Cell(model, s, n, seed, content_id(key, n=12)))
     return cells
+
+
+# ---------------------------------------------------------------- prompts and data version
+
+
+def study_prompts(cfg: StudyConfig, source: str | None) -> list[Prompt]:
+    """The evaluation prompts every cell answers (attacks and keyword swaps included)."""
+    from safetylab.evals._run import EvalConfig, build_prompts
+
+    ev = cfg.eval
+    out: list[Prompt] = []
+    for s in ev.suites:
+        n = ev.n.get(s, 40) if isinstance(ev.n, dict) else ev.n
+        ec = EvalConfig(suites=[s], n=n, source=source, attacks=list(ev.attacks.get(s, [])),
+                        keyword_check=ev.keyword_check, seed=0)  # fmt: skip
+        out += build_prompts(ec)
+    if source and "overrefusal" in ev.suites:  # all of XSTest's 250 safe prompts when present
+        from safetylab.data._public import is_available
+        from safetylab.evals._suites import get_suite
+
+        if is_available("xstest", source):
+            every = get_suite("overrefusal").prompts(None, source, sets=["xstest"])
+            out += [p for p in every if p.source_id.startswith("xstest:")]
+    seen: set[str] = set()
+    return [p for p in out if not (p.id in seen or seen.add(p.id))]  # type: ignore[func-returns-value]
+
+
+def data_sha256() -> str:
+    """sha256 over the bundled data files (a new data version makes new cells)."""
+    from safetylab.data import BUNDLED_DIR
+
+    h = hashlib.sha256()
+    for p in sorted(Path(BUNDLED_DIR).rglob("*.jsonl")):
+        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
 
 
 # ---------------------------------------------------------------- mixtures

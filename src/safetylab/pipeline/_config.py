@@ -109,7 +109,9 @@ class StudyConfig:
     eval: EvalSpec = field(default_factory=EvalSpec)
     backend: str = "hf"
     base_url: str | None = None  #: openai backend: the endpoint
-    probes: list[str] = field(default_factory=list)  #: probes run per cell (safetylab probe)
+    probes: list[str] = field(
+        default_factory=list
+    )  #: probe stages (linear, attention, direction, refusals, all) over every trained cell
     gpu_hours_per_1k_examples: float | None = None  #: for the estimate printed before a run
 
     def to_dict(self) -> dict[str, Any]:
@@ -266,6 +268,11 @@ def _check(cfg: StudyConfig, where: _Where) -> None:
                 raise SafetylabError(
                     f"{where('strategies', s)}: pair_share + sensitive_share must be <= 1"
                 )
+    from safetylab.probes import STAGES
+
+    for i, s in enumerate(cfg.probes):
+        if s not in (*STAGES, "all"):
+            _unknown(where, ("probes",), s, [*STAGES, "all"], "probe", i)
     ev = cfg.eval
     for i, s in enumerate(ev.suites):
         if s not in suites.names():
