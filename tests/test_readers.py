@@ -198,3 +198,15 @@ def test_random_bytes_give_a_judge_table_or_a_safetylab_error(tmp_path, data, fm
                 t.column(c)
             except SafetylabError as e:
                 assert str(e).startswith(f"{p}:")
+
+
+def test_an_unreadable_file_is_one_line(tmp_path, monkeypatch):
+    p = tmp_path / "locked.jsonl"
+    p.write_text('{"prompt": "a", "response": "b"}\n')
+
+    def deny(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("builtins.open", deny)
+    with pytest.raises(SafetylabError, match=rf"^{p}: cannot read \(Permission denied\)$"):
+        load_user_file(p)

@@ -226,7 +226,11 @@ def _iter_csv(path: Path, delimiter: str = ",") -> Iterator[RawRow]:
 
 def csv_header(path: Path, delimiter: str = ",") -> list[str]:
     """The header row of a CSV/TSV file ([] when empty)."""
-    reader = csv.reader(io.StringIO(_decode(path.read_bytes()), newline=""), delimiter=delimiter)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise SafetylabError(f"{path}: cannot read ({e.strerror or type(e).__name__})") from None
+    reader = csv.reader(io.StringIO(_decode(data), newline=""), delimiter=delimiter)
     try:
         header = next(reader, [])
     except csv.Error as e:
@@ -280,14 +284,24 @@ def iter_rows(
         raise SafetylabError(f"{p}: file not found")
     fmt = fmt or file_format(p)
     if fmt == "jsonl":
-        return _iter_jsonl(p)
-    if fmt == "json":
-        return _iter_json(p)
-    if fmt in ("csv", "tsv"):
-        return _iter_csv(p, "\t" if fmt == "tsv" else ",")
-    if fmt == "parquet":
-        return _iter_parquet(p)
-    return _iter_hf(p, split)
+        rows = _iter_jsonl(p)
+    elif fmt == "json":
+        rows = _iter_json(p)
+    elif fmt in ("csv", "tsv"):
+        rows = _iter_csv(p, "\t" if fmt == "tsv" else ",")
+    elif fmt == "parquet":
+        rows = _iter_parquet(p)
+    else:
+        rows = _iter_hf(p, split)
+    return _readable(p, rows)
+
+
+def _readable(path: Path, rows: Iterator[RawRow]) -> Iterator[RawRow]:
+    """``rows``, with an unreadable file (permissions, a folder, an I/O error) as one line."""
+    try:
+        yield from rows
+    except OSError as e:
+        raise SafetylabError(f"{path}: cannot read ({e.strerror or type(e).__name__})") from None
 
 
 def schema(path: Path, fmt: str, split: str | None) -> list[str] | None:
