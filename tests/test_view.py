@@ -316,3 +316,29 @@ def test_view_of_a_bare_run_dir(tmp_path: Path) -> None:
     data = json.loads(re.search(r'id="data">(.*?)</script>', text, re.S).group(1))  # type: ignore[union-attr]
     assert len(data["a_text"]) == 2 and data["judges"] == [] and data["labels"] == []
     assert "No metrics.json found." in text
+
+
+def test_view_never_overwrites_a_file_it_did_not_write(tmp_path: Path, capsys) -> None:
+    run = tmp_path / "demo"
+    write_run(run, {"safety-0": 0}, fixture_prompts(1, 1, ()))
+    mine = tmp_path / "notes.html"
+    mine.write_text("my notes")
+    assert main(["view", str(run), "--out", str(mine)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"safetylab: error: {mine}: exists and is not a page written by safetylab view; "
+        "not overwritten (choose another --out)"
+    )
+    assert mine.read_text() == "my notes" and not (run / "view.html").exists()
+    assert main(["view", str(run)]) == 0  # its own page is rewritten on the next call
+    first = (run / "view.html").stat().st_mtime_ns
+    assert main(["view", str(run)]) == 0
+    assert (run / "view.html").stat().st_mtime_ns >= first
+
+
+def test_view_of_one_study_cell_uses_the_study_metrics(tmp_path: Path) -> None:
+    study = _study(tmp_path)
+    page = write_view([study / "cells" / "ccon100"], study / "view.html")
+    data = json.loads(re.search(r'id="data">(.*?)</script>', page.read_text(), re.S).group(1))  # type: ignore[union-attr]
+    assert data["runs"] == ["study"] and data["models"] == ["context-aware-100"]
+    assert "context-aware-100" in page.read_text() and "safety-only-100" not in page.read_text()

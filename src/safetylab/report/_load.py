@@ -183,9 +183,11 @@ def _load_answer_table(path: Path, run: str) -> pd.DataFrame:
 def study_of(dirs: Sequence[Path]) -> Path | None:
     """The study folder when every one of ``dirs`` is a cell of it (``<study>/cells/<id>``)."""
     parents = {d.resolve().parent for d in dirs}
-    if len(parents) == 1 and (p := parents.pop()).name == "cells" and dirs:
-        return p.parent
-    return None
+    if len(parents) != 1 or (p := parents.pop()).name != "cells":
+        return None
+    study = p.parent
+    marks = ("metrics.json", "cells.json", "config.resolved.yaml")
+    return study if any((study / m).is_file() for m in marks) else None
 
 
 def load_cells(study: Path, cells: Sequence[Path], run: str | None = None) -> pd.DataFrame:

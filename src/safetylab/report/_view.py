@@ -40,6 +40,16 @@ HEADLINE = [
     ("helpful", "mc_accuracy", "capability (multiple choice)"),
 ]
 PAGE_NAME = "view.html"
+#: marks a page this module wrote: only such a file is ever replaced
+GENERATOR = '<meta name="generator" content="safetylab view">'
+
+
+def _is_our_page(path: Path) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return GENERATOR in f.read(4096)
+    except OSError:
+        return False
 
 
 def _safe_json(obj: Any) -> str:
@@ -336,6 +346,7 @@ def render_page(df: pd.DataFrame, metrics: pd.DataFrame, title: str) -> str:
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+{GENERATOR}
 <title>{html.escape(title)}</title>
 <style>{_asset("view.css")}</style>
 </head><body>
@@ -367,8 +378,9 @@ def render_page(df: pd.DataFrame, metrics: pd.DataFrame, title: str) -> str:
 model's answer to it, and its attacked variants, side by side.</p><div id="sbs"></div></section>
 <script type="application/json" id="data">{_safe_json(page_data(df) if len(df) else {})}</script>
 <script type="application/json" id="figs">{_safe_json(figs)}</script>
-<script nonce="{nonce}">{get_plotlyjs()}</script>
 <script nonce="{nonce}">{_asset("view.js")}</script>
+<script nonce="{nonce}">{get_plotlyjs()}</script>
+<script nonce="{nonce}">window.safetylabDrawPlots();</script>
 </body></html>
 """
 
@@ -383,7 +395,13 @@ def write_view(run_dirs: list[str | Path] | str | Path, out: str | Path | None =
     for d in dirs:
         if not d.is_dir():
             raise SafetylabError(f"{d}: no such run directory")
-    study = study_of(dirs) if len(dirs) > 1 else None
+    target = Path(out) if out is not None else dirs[0] / PAGE_NAME
+    if target.exists() and (not target.is_file() or not _is_our_page(target)):
+        raise SafetylabError(
+            f"{target}: exists and is not a page written by safetylab view; not overwritten "
+            "(choose another --out)"
+        )
+    study = study_of(dirs)
     if study is not None:  # the finished cells of one study: one run, its top-level metrics
         names = [study.resolve().name]
         df = load_cells(study, dirs)
@@ -398,7 +416,6 @@ def write_view(run_dirs: list[str | Path] | str | Path, out: str | Path | None =
         )
     title = "safetylab: " + (names[0] if len(names) == 1 else f"{len(names)} runs")
     page = render_page(df, metrics, title)
-    target = Path(out) if out is not None else dirs[0] / PAGE_NAME
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(page, encoding="utf-8")
