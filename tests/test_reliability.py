@@ -91,7 +91,7 @@ def test_an_older_run_without_marker_is_adopted_only_for_its_own_config(tmp_path
     old.mkdir()
     (old / "config.resolved.yaml").write_text("a: 1\n")
     (old / "generations.jsonl").write_text("")
-    with pytest.raises(SafetylabError, match="not a safetylab run"):
+    with pytest.raises(SafetylabError, match="a run made by an older safetylab or by other"):
         RunDir(old, {"a": 2}, command="eval", force=True)
     assert not (old / MARKER).exists()
     RunDir(old, {"a": 1}, command="eval").close()

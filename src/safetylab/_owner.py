@@ -181,6 +181,11 @@ def check_owner(path: str | Path, command: str, *, adopt: bool = False, opt: str
     if marker is None:
         if adopt or _is_empty(p):
             return
+        if (p / "config.resolved.yaml").is_file():
+            raise SafetylabError(
+                f"{opt} {p}: a run made by an older safetylab or by other options (no {MARKER}); "
+                "choose another --out"
+            )
         raise SafetylabError(
             f"{opt} {p}: not empty and not a safetylab run (no {MARKER}); "
             "safetylab writes only into a new or empty folder: choose another"
