@@ -359,3 +359,38 @@ def test_xstest_safe_prompts_all_evaluated_with_source(tmp_path):
     ]
     # the prompt set is part of the cell's identity: with --source the cells are new ones
     assert res.cells[0].id != Study(cfg, tmp_path / "t").cells[0].id
+
+
+def _row(strategy, n, seed, suite, metric, value, lo=0.0, hi=1.0, k=40):
+    return {"model": f"{strategy}-{n}", "suite": suite, "metric": metric, "value": value,
+            "ci_low": lo, "ci_high": hi, "n": k, "strategy": strategy, "n_safety": n,
+            "seed": seed, "base_model": "m", "cell": "x"}  # fmt: skip
+
+
+def test_study_points_across_seeds_pareto_and_findings():
+    from scipy import stats
+
+    from safetylab.report._report import findings, pareto_front, study_points
+
+    rows = []
+    for seed, (h, s) in enumerate([(0.04, 0.50), (0.06, 0.70)]):
+        rows += [_row("safety-only", 150, seed, "harm", "harmful_compliance_rate", h),
+                 _row("safety-only", 150, seed, "overrefusal", "refusal_rate", s),
+                 _row("safety-only", 150, seed, "helpful", "refusal_rate", 0.2)]  # fmt: skip
+    rows += [_row("context-aware", 150, 0, "harm", "harmful_compliance_rate", 0.05),
+             _row("context-aware", 150, 0, "overrefusal", "refusal_rate", 0.10, 0.02, 0.2),
+             _row("context-aware", 150, 0, "helpful", "refusal_rate", 0.04)]  # fmt: skip
+    pts = study_points(rows)
+    v, lo, hi, n, k = pts[("safety-only", 150)]["harmful"]
+    half = stats.t.ppf(0.975, 1) * 0.01414213562373095 / 2**0.5  # sd of (0.04, 0.06)
+    assert (round(v, 6), k, n) == (0.05, 2, 80)
+    assert lo == pytest.approx(0.05 - half) and hi == pytest.approx(0.05 + half)
+    # one seed: the cell's own bootstrap interval
+    assert pts[("context-aware", 150)]["safe"] == (0.10, 0.02, 0.2, 40, 1)
+    assert pareto_front([(0.5, 0.1), (0.2, 0.3), (0.6, 0.2), (0.2, 0.4)]) == [1, 0]
+    text = findings(pts, ["safety-only", "context-aware"])
+    assert text[-2] == (
+        "At harmful compliance <= 5%: context-aware N=150 refuses 10% of safe prompts and 4% of "
+        "plain ones; safety-only N=150 refuses 60% of safe prompts and 20% of plain ones."
+    )
+    assert text[-1].endswith("reached by: context-aware-150.")

@@ -31,6 +31,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--config", default=None, help="a study YAML instead of the preset")
     p.add_argument("--source", default=None, help="folder with local copies of public datasets")
+    p.add_argument("--model", default=None, help="base model: bundled name, HF id or local folder")
     p.add_argument("--force", action="store_true", help="reuse a study dir made by another config")
     p.set_defaults(func=run)
 
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         out=args.out or ("runs/demo-quick" if args.quick else "runs/demo"),
         shard=None,
         source=args.source,
+        model=args.model,
         force=args.force,
         status=None,
     )

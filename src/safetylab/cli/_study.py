@@ -24,6 +24,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--out", default=None, help="study directory (default runs/study-<name>)")
     p.add_argument("--shard", default=None, help="i/k: run every k-th cell starting at the i-th")
     p.add_argument("--source", default=None, help="folder with local copies of public datasets")
+    p.add_argument("--model", default=None, help="base model instead of the config's models")
     p.add_argument("--force", action="store_true", help="reuse a study dir made by another config")
     p.add_argument("--status", metavar="DIR", default=None, help="show a study's grid and exit")
     p.set_defaults(func=run)
@@ -69,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
 
     shard = parse_shard(args.shard)
     cfg = load_study(args.config)
+    if getattr(args, "model", None):
+        cfg.models = [args.model]
     out = args.out or f"runs/study-{cfg.name}"
     hours = gpu_hours(cfg)
     if hours is not None:
