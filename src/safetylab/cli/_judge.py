@@ -15,6 +15,7 @@ import argparse
 import json
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -350,9 +351,13 @@ def _train(args: argparse.Namespace) -> int:
     from safetylab.errors import SafetylabError
     from safetylab.judges._io import read_labelled
     from safetylab.judges._refusal import bundled_training_answers, train_and_save
+    from safetylab.store import check_owner, write_marker
 
     if not args.labels and not args.bundled:
         raise SafetylabError("judge train needs --labels FILE (and/or --bundled)")
+    out = Path(args.out)
+    # a new or empty folder, or a head this command wrote (one made before markers: adopted)
+    check_owner(out, "judge train", adopt=(out / "head.json").is_file())
     responses: list[str] = []
     labels: list[str] = []
     sources: list[str] = []
@@ -373,6 +378,7 @@ def _train(args: argparse.Namespace) -> int:
     model = train_and_save(
         responses, labels, args.out, sources=sources, refit_taggers=args.bundled, **kw
     )
+    write_marker(out, "judge train")
     counts = "  ".join(f"{k} {v}" for k, v in model.meta["counts"].items())
     print(f"head {model.digest} fitted on {len(labels)} answers ({counts}) -> {args.out}")
     print(f"use it: safetylab judge run --judge refusal --judge-weights {args.out} ...")

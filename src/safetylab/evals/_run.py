@@ -25,7 +25,14 @@ from safetylab.errors import SafetylabError
 from safetylab.evals._metrics import mean_row, suite_metrics
 from safetylab.evals._suites import get_suite
 from safetylab.records import Generation, Judgment, MetricRow, Prompt
-from safetylab.store import GenerationCache, RunDir, cache_dir, write_json, write_text
+from safetylab.store import (
+    GenerationCache,
+    RunDir,
+    cache_dir,
+    check_owner,
+    write_json,
+    write_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +176,8 @@ def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[M
     for s in cfg.suites:
         get_suite(s)
     check_options(cfg)
+    # a user's folder or another command's run fails now, not after the model has loaded
+    check_owner(out, "eval", adopt=(Path(out) / "config.resolved.yaml").is_file())
     judges = build_judges(cfg.judges, cfg.judge_options)
     if cfg.lm_eval:
         from safetylab.evals._lmeval import import_lm_eval
