@@ -342,3 +342,24 @@ def test_view_of_one_study_cell_uses_the_study_metrics(tmp_path: Path) -> None:
     data = json.loads(re.search(r'id="data">(.*?)</script>', page.read_text(), re.S).group(1))  # type: ignore[union-attr]
     assert data["runs"] == ["study"] and data["models"] == ["context-aware-100"]
     assert "context-aware-100" in page.read_text() and "safety-only-100" not in page.read_text()
+
+
+def test_load_run_reads_the_study_answers_table(tmp_path: Path) -> None:
+    """`safetylab study`'s answers.csv: cell = label, cell_id = id, judge columns name@version."""
+    study = tmp_path / "s"
+    study.mkdir()
+    pd.DataFrame(
+        {"cell": ["base-0", "safety-only-40"], "strategy": ["base", "safety-only"], "N": [0, 40],
+         "seed": [0, 0], "base_model": ["tiny", "tiny"], "cell_id": ["f4c0", "b5e2"],
+         "suite": ["harm", "harm"], "category": ["drugs", "drugs"], "transform": ["", ""],
+         "prompt": ["p", "p"], "answer": ["Sure.", "No."],
+         "strmatch-plus@2": ["full_compliance", "full_refusal"],
+         "strmatch@1": ["full_compliance", "full_compliance"]}
+    ).to_csv(study / "answers.csv", index=False)  # fmt: skip
+    df = safetylab.load_run(study)
+    assert df[["model", "cell", "N"]].values.tolist() == [
+        ["base-0", "f4c0", 0.0],
+        ["safety-only-40", "b5e2", 40.0],
+    ]
+    assert df["label_strmatch-plus"].tolist() == ["full_compliance", "full_refusal"]
+    assert df["label_strmatch"].tolist() == ["full_compliance", "full_compliance"]

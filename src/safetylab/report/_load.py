@@ -173,7 +173,15 @@ def _load_answer_table(path: Path, run: str) -> pd.DataFrame:
         df = pd.read_csv(path, keep_default_na=False)
     else:
         df = pd.DataFrame(read_jsonl(path))
-    df = df.rename(columns={"response": "answer", "text": "prompt", "n": "N"})
+    df = df.rename(columns={"response": "answer", "text": "prompt", "n": "N", "n_safety": "N"})
+    if "cell_id" in df.columns:  # `safetylab study`'s table: cell = the label, cell_id = the id
+        if "model" not in df.columns:
+            df["model"] = df["cell"]
+        df["cell"] = df["cell_id"]
+    judges = {c: c.split("@", 1)[0] for c in df.columns if "@" in c}  # "strmatch@1": labels
+    if len(set(judges.values())) < len(judges):
+        judges = {c: c for c in judges}
+    df = df.rename(columns={c: f"label_{j}" for c, j in judges.items()})
     df["run"] = run
     if "model" not in df.columns and {"strategy", "N"} <= set(df.columns):
         df["model"] = df["strategy"].astype(str) + "-" + df["N"].astype(str)
