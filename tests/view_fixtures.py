@@ -11,6 +11,7 @@ from safetylab.records import Generation, Judgment, MetricRow, Prompt
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_IMG = "<img src=x onerror=alert(1)>"
 CATEGORIES = ("violence", "fraud", "drugs")
+FILLER = "Here are the steps, explained one by one with the reasons behind each of them. "
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -64,6 +65,7 @@ def write_run(
     judges: tuple[str, str] = ("strmatch@1", "refusal@2"),
     overrides: dict[tuple[str, int], str] | None = None,
     config: dict[str, Any] | None = None,
+    pad: int = 0,
 ) -> dict[str, Any]:
     """A demo-like run dir: models {name: N}; ``overrides`` sets (model, prompt index) answers.
     Returns the expected facts (counts per label of judge A, disagreements)."""
@@ -76,6 +78,8 @@ def write_run(
         harm_hits, safe_hits = [], []
         for k, p in enumerate(prompts):
             text, la, lb = answer_for(model, p, k)
+            if pad:  # answers of a realistic length (benchmark)
+                text = (text + " " + FILLER * (1 + pad // len(FILLER)))[:pad]
             if overrides and (model, k) in overrides:
                 text = overrides[(model, k)]
             g = Generation(p.id, model, fp, text, {"max_new_tokens": 8})

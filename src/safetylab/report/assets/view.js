@@ -18,19 +18,22 @@
       b.classList.toggle("on", b.dataset.tab === name);
     }
     for (const s of document.querySelectorAll("section.tab")) s.hidden = s.id !== "tab-" + name;
-    if (name === "summary") for (const k in FIGS) { const d = $("plot-" + k); if (d && d.data) Plotly.Plots.resize(d); }
+    if (name === "summary" && window.Plotly) for (const k in FIGS) { const d = $("plot-" + k); if (d && d.data) Plotly.Plots.resize(d); }
   }
   for (const b of document.querySelectorAll("nav button[data-tab]")) {
     b.addEventListener("click", () => showTab(b.dataset.tab));
   }
 
-  // ---- plots
-  for (const k in FIGS) {
-    const div = $("plot-" + k);
-    if (div && window.Plotly) {
-      Plotly.newPlot(div, FIGS[k].data, FIGS[k].layout, { displaylogo: false, responsive: true });
+  // ---- plots: drawn by the script after plotly.js (inline, below), so answers are usable first
+  window.safetylabDrawPlots = function () {
+    for (const k in FIGS) {
+      const div = $("plot-" + k);
+      if (div && window.Plotly) {
+        Plotly.newPlot(div, FIGS[k].data, FIGS[k].layout, { displaylogo: false, responsive: true });
+      }
     }
-  }
+    document.body.dataset.plotsMs = String(Math.round(performance.now()));
+  };
 
   const n = D.a_text ? D.a_text.length : 0;
   const judges = D.judges || [];
@@ -248,5 +251,6 @@
 
   saveMarks();
   applyFilters();
+  document.body.dataset.readyMs = String(Math.round(performance.now()));
   document.body.dataset.ready = "1";
 })();
