@@ -192,14 +192,14 @@ def tradeoff_figure(m: pd.DataFrame) -> dict[str, Any] | None:
     import plotly.graph_objects as go
 
     fig = go.Figure()
+    keys = ["run", "strategy"] if m["run"].nunique() > 1 else ["strategy"]
+    if "seed" in m.columns and m["seed"].nunique() > 1:
+        keys.append("seed")
+    if m[m["N"].notna()].groupby(keys)["N"].nunique().max() < 2:
+        return None  # no strategy was run at two sizes: nothing to draw a curve of
     for suite, metric, label in HEADLINE:
         sub = m[(m["suite"] == suite) & (m["metric"] == metric) & m["N"].notna()]
-        keys = ["run", "strategy"] if m["run"].nunique() > 1 else ["strategy"]
-        if "seed" in m.columns and m["seed"].nunique() > 1:
-            keys.append("seed")
-        for strat, g in sub.groupby(keys):
-            if g["N"].nunique() < 2:
-                continue
+        for strat, g in sub.groupby(keys):  # a strategy at one size is one point
             g = g.sort_values("N")
             name = label + (f" · {' '.join(map(str, strat))}" if any(str(s) for s in strat) else "")
             fig.add_trace(
