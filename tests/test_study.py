@@ -394,3 +394,36 @@ def test_study_points_across_seeds_pareto_and_findings():
         "plain ones; safety-only N=150 refuses 60% of safe prompts and 20% of plain ones."
     )
     assert text[-1].endswith("reached by: context-aware-150.")
+
+
+def test_vllm_cells_share_one_engine_per_base_model(tmp_path, monkeypatch):
+    import types
+    from collections import namedtuple
+
+    from safetylab import sweep
+    from safetylab.generate import _vllm
+
+    built = []
+
+    class FakeVLLM:
+        def __init__(self, model, *, adapter=None, batch_size=512, **kw):
+            built.append((model, str(adapter)))
+            self.tokenizer = "tok"
+            self.lora = ("adapter", 1, str(adapter))
+            self.fingerprint = f"fp:{adapter}:vllm"
+
+    req = types.ModuleType("vllm.lora.request")
+    req.LoRARequest = namedtuple("LoRARequest", "name id path")  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "vllm", types.ModuleType("vllm"))
+    monkeypatch.setitem(sys.modules, "vllm.lora", types.ModuleType("vllm.lora"))
+    monkeypatch.setitem(sys.modules, "vllm.lora.request", req)
+    monkeypatch.setattr(_vllm, "VLLMBackend", FakeVLLM)
+    monkeypatch.setattr(sweep, "_vllm_fingerprint", lambda m, t, a: f"fp:{a}:vllm")
+    cfg = load_study(write_cfg(tmp_path, MOCK.replace("backend: mock", "backend: vllm")))
+    study = Study(cfg, tmp_path / "s")
+    a = study.backend("m", Path("/x/a"), "safety-only-8", "id-a")
+    b = study.backend("m", Path("/x/b"), "safety-only-16", "id-b")
+    a2 = study.backend("m", Path("/x/a"), "safety-only-8", "id-a")
+    assert built == [("m", "/x/a")]  # one engine
+    assert a.lora == ("adapter", 1, "/x/a") and b.lora == ("safety-only-16", 2, "/x/b")
+    assert a2.lora == a.lora and b.fingerprint == "fp:/x/b:vllm" != a.fingerprint

@@ -91,6 +91,13 @@ def _lock(path: Path, timeout: float) -> Any:
     return FileLock(str(path), timeout=timeout)
 
 
+def _vllm_fingerprint(model: str, tokenizer: Any, adapter: Path) -> str:
+    """What VLLMBackend(model, adapter=adapter) would call its fingerprint."""
+    from safetylab.models import fingerprint, resolve_model_path
+
+    return fingerprint(resolve_model_path(model), tokenizer, adapter) + ":vllm"
+
+
 def open_study_dir(
     out: str | Path, conf: dict[str, Any], force: bool, wait_s: float = 600
 ) -> RunDir:
@@ -129,6 +136,8 @@ class Study:
         self._judges: list[Any] | None = None
         self._general: dict[str, tuple[list[Example], Path]] = {}
         self._prefix: dict[str, Any] = {}
+        self._engines: dict[str, Any] = {}  #: vLLM engine per base model
+        self._lora_of: dict[str, dict[str, Any]] = {}  #: its LoRARequest per adapter
 
     def cell_dir(self, cell: Cell) -> Path:
         return self.path / "cells" / cell.id
@@ -236,11 +245,8 @@ class Study:
             from safetylab.generate import MockBackend
 
             return MockBackend(f"mock:{model}:{tag}")  # one fingerprint per cell, as trained ones
-        if cfg.backend == "vllm":
-            from safetylab.registry import backends, load_plugins
-
-            load_plugins()
-            return backends.get("vllm")(model, adapter=adapter, batch_size=cfg.eval.batch_size)
+        if cfg.backend == "vllm" and adapter is not None:
+            return self.vllm_backend(model, adapter, name)
         if cfg.backend == "openai":
             from safetylab.generate._openai import OpenAIBackend
 
@@ -248,9 +254,32 @@ class Study:
         from safetylab.generate import HFBackend
         from safetylab.models import load_base
 
+        # hf also distills the general answers of a vllm study (one vLLM engine per process)
         lm = load_base(model, adapter=adapter)
         be = HFBackend(lm.model, lm.tokenizer, lm.fingerprint, cfg.eval.batch_size)
         be.loaded = lm  # type: ignore[attr-defined]
+        return be
+
+    def vllm_backend(self, model: str, adapter: Path, name: str) -> Any:
+        """One vLLM engine per base model for every cell's adapter (a LoRARequest each)."""
+        import copy
+
+        from safetylab.generate import _vllm
+
+        engine = self._engines.get(model)
+        if engine is None:
+            engine = _vllm.VLLMBackend(model, adapter=adapter, batch_size=self.cfg.eval.batch_size)
+            self._engines[model] = engine
+            self._lora_of[model] = {str(adapter): engine.lora}
+            return engine
+        loras = self._lora_of[model]
+        if str(adapter) not in loras:
+            from vllm.lora.request import LoRARequest
+
+            loras[str(adapter)] = LoRARequest(name, len(loras) + 1, str(adapter))
+        be = copy.copy(engine)  # shares the engine; its own adapter and fingerprint
+        be.lora = loras[str(adapter)]
+        be.fingerprint = _vllm_fingerprint(model, engine.tokenizer, adapter)
         return be
 
     def run_cell(self, cell: Cell, run: RunDir) -> None:
@@ -284,6 +313,17 @@ class Study:
             rows.append(capability_row(cell.label, lm.model, lm.tokenizer, self.cfg.eval.mc,
                                        cell.seed))  # fmt: skip
         write_json(d / "metrics.json", [r.to_dict() for r in rows])
+        from safetylab.data import mixture_sha256
+
+        run.write_manifest(
+            {
+                "cell": cell.to_dict(),
+                "fingerprint": backend.fingerprint,
+                "mixture_sha256": mixture_sha256(mix.examples),
+                "judges": list(res.judged),
+                "n_prompts": len(self.prompts),
+            }
+        )
 
     def cell_metrics(self, cell: Cell, labels: dict[str, str]) -> list[MetricRow]:
         """Suite rows, attack success per transform and keyword reliance (as ``eval``)."""
@@ -441,22 +481,6 @@ def run_study(cfg: StudyConfig, out: str | Path, *, shard: tuple[int, int] = (1,
     return Study(cfg, out, source=source, force=force).run_shard(shard)
 
 
-def demo_study(cfg: Any) -> StudyConfig:
-    """A StudyConfig from the old DemoConfig (``safetylab.load_config``): safety-only over its grid."""
-    from safetylab.pipeline._config import EvalSpec, GeneralSpec
-
-    return StudyConfig(
-        name="demo", models=[cfg.model],
-        general=GeneralSpec(n=cfg.n_general, distill_max_new_tokens=cfg.distill_max_new_tokens),
-        strategies={"safety-only": {}}, sizes=list(cfg.grid), seeds=[cfg.seed],
-        train=dataclasses.asdict(cfg.train),
-        eval=EvalSpec(suites=["harm", "overrefusal", "helpful"], n=dataclasses.asdict(cfg.eval),
-                      judges=list(cfg.judges), judge_options=dict(cfg.judge_options),
-                      max_new_tokens=cfg.max_new_tokens, batch_size=cfg.gen_batch_size,
-                      keyword_check=False),
-    )  # fmt: skip
-
-
 def run_demo(
     cfg: Any = "demo", out: str | Path = "runs/demo", *, force: bool = False
 ) -> list[MetricRow]:
@@ -467,7 +491,9 @@ def run_demo(
     if isinstance(cfg, str):
         cfg = load_study(cfg)
     elif not isinstance(cfg, StudyConfig):
-        cfg = demo_study(cfg)
+        from safetylab.pipeline._config import from_demo_config
+
+        cfg = from_demo_config(cfg)
     res = run_study(cfg, out, force=force)
     if res.failed:
         raise SafetylabError(

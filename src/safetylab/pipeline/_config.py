@@ -361,3 +361,17 @@ def load_study(name: str | Path) -> StudyConfig:
     text = p.read_text(encoding="utf-8")
     data.setdefault("name", p.stem)
     return parse_study(data, str(p), text)
+
+
+def from_demo_config(cfg: Any) -> StudyConfig:
+    """A StudyConfig from the old DemoConfig (``safetylab.load_config``): safety-only over its grid."""
+    return StudyConfig(
+        name="demo", models=[cfg.model],
+        general=GeneralSpec(n=cfg.n_general, distill_max_new_tokens=cfg.distill_max_new_tokens),
+        strategies={"safety-only": {}}, sizes=list(cfg.grid), seeds=[cfg.seed],
+        train=dataclasses.asdict(cfg.train),
+        eval=EvalSpec(suites=["harm", "overrefusal", "helpful"], n=dataclasses.asdict(cfg.eval),
+                      judges=list(cfg.judges), judge_options=dict(cfg.judge_options),
+                      max_new_tokens=cfg.max_new_tokens, batch_size=cfg.gen_batch_size,
+                      keyword_check=False),
+    )  # fmt: skip
