@@ -1,4 +1,4 @@
-"""Time `safetylab demo` (full and --quick) from a cold model cache; writes bench-results/demo_time.json.
+"""Time `safetylab demo` (full and --quick) from a cold model cache; writes benchmarks/results/demo_time.json.
 
     python benchmarks/demo_time.py [--only quick|full]
 

@@ -231,10 +231,10 @@ def test_training_b_after_a_gives_the_bits_of_b_alone(tokenizer):
 
 @pytest.mark.parametrize("bf16", [False, True], ids=["fp32", "bf16"])
 def test_an_examples_frozen_states_do_not_depend_on_the_others(tokenizer, bf16):
-    from safetylab.train import PrefixCache, tokenize_examples
+    from safetylab.train import PrefixCache, encode_examples
 
     model = make_tiny_llama(len(tokenizer), seed=3)
-    data = tokenize_examples(tokenizer, _examples(20, "p"), 256)
+    data = encode_examples(tokenizer, _examples(20, "p"), 256)
     together, alone = PrefixCache(), PrefixCache()
     together.fill(model, data, 2, bf16, 0, show_progress=False)
     for row in (data[7], data[0]):  # one at a time, in another order

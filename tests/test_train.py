@@ -7,7 +7,7 @@ from safetylab.chat import end_of_turn_id, example_ids, prompt_ids
 from safetylab.errors import SafetylabError
 from safetylab.records import Example
 from safetylab.train import TrainConfig, apply_lora, train
-from safetylab.train._lora import length_grouped_batches
+from safetylab.train._batching import length_grouped_batches
 
 
 def test_response_only_masking_token_by_token(tokenizer):

@@ -269,7 +269,7 @@ def test_full_fine_tuning_changes_base_weights_and_loss_goes_down(tokenizer):
 
 
 def test_warmup_steps_and_schedules():
-    from safetylab.train._lora import _lr_at
+    from safetylab.train._loop import lr_at as _lr_at
 
     cfg = TrainConfig(lr=1.0, warmup_steps=4, schedule="linear")
     assert [_lr_at(s, 12, cfg) for s in range(5)] == [0.25, 0.5, 0.75, 1.0, 1.0]

@@ -24,7 +24,7 @@ def load_run(path: str | Path) -> "pd.DataFrame":
     Columns: run, model, cell, strategy, N, seed, suite, category, transform, prompt_label,
     prompt, answer, prompt_id, parent_id, generation_id, ``label_<judge>``, ``score_<judge>``.
     """
-    from safetylab.report._load import load_run as _load_run
+    from safetylab.report import load_run as _load_run
 
     return _load_run(path)
 

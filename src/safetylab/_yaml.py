@@ -7,6 +7,9 @@ from typing import Any
 
 from safetylab.errors import SafetylabError
 
+#: The shipped presets (``demo``, ``paper-lora``, ``mix-*``, ``study-*``): one folder, named once.
+PRESETS_DIR = Path(__file__).resolve().parent / "configs"
+
 
 def read_yaml_mapping(path: str | Path, what: str = "options") -> dict[str, Any]:
     """The top-level mapping of a YAML file (empty file -> {}); one-line errors otherwise."""

@@ -22,10 +22,9 @@ from safetylab._build import (
     field_help,
     load_config_file,
 )
+from safetylab._yaml import PRESETS_DIR
 from safetylab.errors import SafetylabError
 from safetylab.train import TrainConfig, check_config
-
-PRESETS_DIR = Path(__file__).parent / "configs"
 
 __all__ = [
     "Count",
@@ -89,7 +88,7 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
 
 def validate(cfg: DemoConfig, where: str = "config") -> DemoConfig:
     """Check values and plugin names; raises SafetylabError naming the option to fix."""
-    from safetylab.judges._spec import judge_parameters
+    from safetylab.judges import judge_parameters
     from safetylab.registry import judges, load_plugins
 
     load_plugins()
@@ -116,7 +115,7 @@ def validate(cfg: DemoConfig, where: str = "config") -> DemoConfig:
         if int(getattr(cfg, name)) <= 0:
             raise SafetylabError(f"{where}: {name} must be > 0")
     check_config(cfg.train, f"{where}: train")  # every training check, as `train` makes them
-    from safetylab.train._fast import check_dtype
+    from safetylab.hardware import check_dtype
 
     check_dtype(cfg.dtype, f"{where}: dtype")
     return cfg

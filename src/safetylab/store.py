@@ -1,6 +1,6 @@
 """Run directories, append-only JSONL files and the SQLite generation cache.
 
-Layout of ``runs/<name>/`` (see DESIGN.md): ``config.resolved.yaml``, ``manifest.json``
+Layout of ``runs/<name>/`` (README, "The run directory"): ``config.resolved.yaml``, ``manifest.json``
 (written last), ``examples.jsonl``, ``prompts.jsonl``, ``generations.jsonl``,
 ``judgments.jsonl``, ``metrics.json``, ``report.md``, ``report.html``.
 """
@@ -15,7 +15,7 @@ import platform
 import sqlite3
 import subprocess
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -399,11 +399,6 @@ class GenerationCache:
 
     def close(self) -> None:
         self.db.close()
-
-
-def iter_batches(seq: list[Any], size: int) -> Iterator[list[Any]]:
-    for i in range(0, len(seq), size):
-        yield seq[i : i + size]
 
 
 def cache_dir() -> Path:

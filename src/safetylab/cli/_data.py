@@ -89,7 +89,7 @@ def _short(text: str, n: int = 160) -> str:
 
 def _rows_info(name: str) -> tuple[str, int, str, str]:
     """(kind, records, license, description) of a registered dataset."""
-    from safetylab.data._public import PUBLIC, bundled_kind, bundled_records
+    from safetylab.data import PUBLIC, bundled_kind, bundled_records
     from safetylab.registry import datasets
 
     if name.startswith("bundled/"):
@@ -102,7 +102,7 @@ def _rows_info(name: str) -> tuple[str, int, str, str]:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from safetylab.data._public import PUBLIC, is_available
+    from safetylab.data import PUBLIC, is_available
     from safetylab.registry import datasets, load_plugins
 
     load_plugins()
@@ -131,8 +131,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def _load_for_show(args: argparse.Namespace) -> tuple[list[Any], list[str]]:
     """Records and header lines for ``data show``."""
-    from safetylab.data import load_user_file
-    from safetylab.data._public import load_dataset, load_public_with_files, public_spec
+    from safetylab.data import load_dataset, load_public_with_files, load_user_file, public_spec
     from safetylab.errors import SafetylabError
 
     if Path(args.name).exists():
@@ -164,7 +163,7 @@ def _load_for_show(args: argparse.Namespace) -> tuple[list[Any], list[str]]:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from safetylab.data._public import LabelledCompletion
+    from safetylab.data import LabelledCompletion
     from safetylab.records import Example
 
     recs, head = _load_for_show(args)
@@ -198,7 +197,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_fetch(args: argparse.Namespace) -> int:
-    from safetylab.data._public import PUBLIC, data_cache, fetch
+    from safetylab.data import PUBLIC, data_cache, fetch
     from safetylab.errors import SafetylabError
 
     names = list(PUBLIC) if args.all else args.names
@@ -211,8 +210,13 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 
 def run_mix(args: argparse.Namespace) -> int:
-    from safetylab.data._card import card_path_for, write_mixture
-    from safetylab.data._strategies import build_mixtures, load_mix_config, output_path
+    from safetylab.data import (
+        build_mixtures,
+        card_path_for,
+        load_mix_config,
+        output_path,
+        write_mixture,
+    )
     from safetylab.store import check_out_file
 
     force = bool(getattr(args, "force", False))

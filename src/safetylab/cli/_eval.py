@@ -118,7 +118,7 @@ def _config_defaults(p: argparse.ArgumentParser) -> dict[str, Any]:
     """EvalConfig's defaults for the flags of the same name (lists comma-joined): the
     defaults live in the config class only."""
     from safetylab.config import defaults
-    from safetylab.evals._run import EvalConfig
+    from safetylab.evals import EvalConfig
 
     dests = {a.dest for a in p._actions}
     return {
@@ -130,8 +130,8 @@ def _config_defaults(p: argparse.ArgumentParser) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from safetylab.config import build_config
-    from safetylab.evals._run import EvalConfig, run_eval
-    from safetylab.judges._spec import parse_judge_options
+    from safetylab.evals import EvalConfig, run_eval
+    from safetylab.judges import parse_judge_options
 
     net = network_options(args)  # validated; only the flags given (else the config's defaults)
     cfg = build_config(

@@ -168,7 +168,7 @@ def add_judge_option_flag(p: argparse.ArgumentParser) -> None:
 def make_judge(name: str, weights: str | None = None, options: list[str] | None = None) -> Any:
     """An instance of the registered judge ``name`` (``weights`` only for ``refusal``)."""
     from safetylab.errors import SafetylabError
-    from safetylab.judges._spec import build_judge, parse_judge_options
+    from safetylab.judges import build_judge, parse_judge_options
 
     opts = parse_judge_options(options or [])
     for other in set(opts) - {name}:
@@ -200,7 +200,7 @@ def _read(
     path: str, prompt_col: str, response_col: str, skip: bool = False
 ) -> tuple[Any, list[str], list[str]]:
     from safetylab.errors import SafetylabError
-    from safetylab.judges._io import read_table
+    from safetylab.judges import read_table
 
     t = read_table(path, skip_bad_rows=skip)
     t.require(response_col, option="--response-col")
@@ -233,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from safetylab.errors import SafetylabError
-    from safetylab.judges._io import write_jsonl_rows
+    from safetylab.judges import write_jsonl_rows
     from safetylab.store import check_out_file
 
     check_out_file(args.out, force=args.force)
@@ -275,8 +275,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from safetylab.errors import SafetylabError
-    from safetylab.judges._agreement import validation_report
-    from safetylab.judges._io import read_labelled
+    from safetylab.judges import read_labelled, validation_report
 
     prompts, responses, truth = read_labelled(
         args.labels,
@@ -310,7 +309,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _agree(args: argparse.Namespace) -> int:
     from safetylab.errors import SafetylabError
-    from safetylab.judges._agreement import pairwise_agreement
+    from safetylab.judges import pairwise_agreement
 
     names = [n.strip() for n in args.judges.split(",") if n.strip()]
     if len(names) < 2 or len(set(names)) != len(names):
@@ -321,7 +320,7 @@ def _agree(args: argparse.Namespace) -> int:
         args.input, args.prompt_col, args.response_col, args.skip_bad_rows
     )
     labels: dict[str, list[str]] = {}
-    from safetylab.judges._spec import parse_judge_options
+    from safetylab.judges import parse_judge_options
 
     for extra in set(parse_judge_options(args.judge_option)) - set(names):
         raise SafetylabError(f"--judge-option {extra}.*: {extra!r} is not among --judges")
@@ -349,8 +348,7 @@ def _agree(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     from safetylab.errors import SafetylabError
-    from safetylab.judges._io import read_labelled
-    from safetylab.judges._refusal import bundled_training_answers, train_and_save
+    from safetylab.judges import bundled_training_answers, read_labelled, train_and_save
     from safetylab.store import check_owner, write_marker
 
     if not args.labels and not args.bundled:

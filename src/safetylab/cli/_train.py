@@ -75,7 +75,7 @@ def _check_out(out: Path, resume: bool) -> bool:
     folder with ``train_state.json`` or a checkpoint was made by an older safetylab)."""
     from safetylab.errors import SafetylabError
     from safetylab.store import check_owner
-    from safetylab.train._checkpoint import latest_checkpoint
+    from safetylab.train import latest_checkpoint
 
     legacy = out.is_dir() and (
         (out / "train_state.json").is_file() or latest_checkpoint(out) is not None
@@ -104,12 +104,12 @@ def run(args: argparse.Namespace) -> int:
     from safetylab.train import (
         TrainingInterrupted,
         dump_train_config,
+        launched_distributed,
         load_examples,
         load_for_training,
         load_train_config,
         train,
     )
-    from safetylab.train._dist import launched_distributed
 
     main_proc = int(os.environ.get("RANK", "0")) == 0
     cfg = load_train_config(args.config, args.set)

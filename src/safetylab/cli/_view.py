@@ -38,8 +38,7 @@ def run(args: argparse.Namespace) -> int:
     print(page)
     if not args.serve:
         return 0
-    from safetylab.report._load import run_names
-    from safetylab.report._serve import HOST, make_server
+    from safetylab.report import HOST, make_server, run_names
 
     dirs = [Path(r) for r in args.runs]
     runs = dict(zip(run_names(dirs), dirs, strict=True))

@@ -1,6 +1,6 @@
 """Datasets (bundled and public), user files, mixtures, dedup and contamination checks."""
 
-from safetylab.data._bundled import BUNDLED_DIR, load_bundled
+from safetylab.data._bundled import BUNDLED_DIR, load_bundled, round_robin
 from safetylab.data._card import build_card, card_path_for, mixture_sha256, write_mixture
 from safetylab.data._contamination import normalize
 from safetylab.data._dedup import EvalItem, contamination, dedup
@@ -8,9 +8,14 @@ from safetylab.data._public import (
     PUBLIC,
     LabelledCompletion,
     PublicDataset,
+    bundled_kind,
+    bundled_records,
+    data_cache,
     fetch,
+    is_available,
     load_dataset,
     load_public,
+    load_public_with_files,
     public_spec,
 )
 from safetylab.data._strategies import (
@@ -18,6 +23,7 @@ from safetylab.data._strategies import (
     Mixture,
     build_mixtures,
     load_mix_config,
+    output_path,
     parse_mix_config,
 )
 from safetylab.data._userfile import Columns, UserData, csv_header, iter_rows, load_user_file
@@ -50,6 +56,14 @@ __all__ = [
     "parse_mix_config",
     "public_spec",
     "write_mixture",
+    "bundled_kind",
+    "bundled_records",
+    "data_cache",
+    "is_available",
+    "load_public_with_files",
+    "output_path",
+    "round_robin",
+    "round_robin",
 ]
 
 from safetylab._autoload import import_submodules as _import_submodules

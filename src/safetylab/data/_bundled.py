@@ -75,7 +75,7 @@ def load_bundled(name: str) -> list[dict[str, Any]]:
     return BundledDataset(name).rows()
 
 
-def _round_robin(rows: list[dict[str, Any]], key: str, n: int | None) -> list[dict[str, Any]]:
+def round_robin(rows: list[dict[str, Any]], key: str, n: int | None) -> list[dict[str, Any]]:
     """Up to ``n`` rows taken evenly across ``key`` groups, in id order (deterministic)."""
     if n is None or n >= len(rows):
         return rows

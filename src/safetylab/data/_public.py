@@ -760,9 +760,3 @@ def load_dataset(name: str, source: str | Path | None = None) -> list[Any]:
         datasets.get(name)
         return bundled_records(name.split("/", 1)[1])
     return load_public(name, source)
-
-
-def dataset_kind(name: str) -> Kind:
-    if name.startswith("bundled/"):
-        return bundled_kind(name.split("/", 1)[1])
-    return public_spec(name).kind

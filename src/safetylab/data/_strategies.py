@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from safetylab._build import Share, build_config
-from safetylab._yaml import read_yaml_mapping
+from safetylab._yaml import PRESETS_DIR, read_yaml_mapping
 from safetylab.data._bundled import BundledDataset
 from safetylab.data._card import build_card, jsonl_bytes, removed_list
 from safetylab.data._dedup import contamination, dedup, eval_items
@@ -297,7 +297,6 @@ def _check_n(v: Any, where: str) -> None:
 
 def load_mix_config(path: str | Path) -> MixConfig:
     """A MixConfig from a YAML file or a shipped preset name (``mix-context-aware``, ...)."""
-    from safetylab.config import PRESETS_DIR
 
     p = Path(path)
     if not p.exists():

@@ -1,8 +1,18 @@
 """Metrics with bootstrap intervals."""
 
 from safetylab.evals._metrics import bootstrap_ci, mean_row, rate_row, suite_metrics
+from safetylab.evals._run import EvalConfig, run_eval
+from safetylab.evals._stats import paired_difference
 
-__all__ = ["bootstrap_ci", "mean_row", "rate_row", "suite_metrics"]
+__all__ = [
+    "bootstrap_ci",
+    "mean_row",
+    "rate_row",
+    "suite_metrics",
+    "EvalConfig",
+    "paired_difference",
+    "run_eval",
+]
 
 from safetylab._autoload import import_submodules as _import_submodules
 

@@ -15,8 +15,7 @@ from collections.abc import Sequence
 
 from safetylab.attacks import apply_to_prompts, get_transform
 from safetylab.evals._metrics import rate_row
-from safetylab.evals._suites import COMPLY, refused
-from safetylab.records import MetricRow, Prompt
+from safetylab.records import MetricRow, Prompt, refused
 
 
 def changed_children(base: list[Prompt], names: Sequence[str], seed: int) -> list[Prompt]:
@@ -68,7 +67,7 @@ def transform_rows(
                         model,
                         f"{suite}@{t}",
                         "attack_success_rate",
-                        [labels[k.id] == COMPLY for k in done],
+                        [not refused(labels[k.id]) for k in done],
                         seed,
                     )
                 )

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from safetylab.errors import SafetylabError
-from safetylab.generate._openai import OpenAIBackend
+from safetylab.generate import OpenAIBackend
 
 if TYPE_CHECKING:
     from safetylab.evals._run import EvalConfig
@@ -58,7 +58,7 @@ def check_options(cfg: EvalConfig) -> None:
         raise SafetylabError(f"--top-k must be >= 0, 0 for no limit (got {cfg.top_k})")
     if cfg.dtype != "auto" and cfg.backend != "hf":
         raise SafetylabError(f"--dtype is for --backend hf (got --backend {cfg.backend})")
-    from safetylab.train._fast import check_dtype
+    from safetylab.hardware import check_dtype
 
     check_dtype(cfg.dtype, "--dtype")
     if cfg.base_url and cfg.backend != "openai":
@@ -89,7 +89,7 @@ def main_backend(cfg: EvalConfig) -> tuple[Backend, LoadedModel | None]:
     if cfg.backend == "openai":
         return openai_backend(cfg, cfg.model), None
     if cfg.backend == "vllm":  # a GPU machine; vllm is imported only here (install hint if absent)
-        from safetylab.generate._vllm import VLLMBackend
+        from safetylab.generate import VLLMBackend
 
         return VLLMBackend(cfg.model, adapter=cfg.adapter, seed=cfg.seed), None
     if cfg.backend != "hf":

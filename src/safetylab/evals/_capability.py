@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from safetylab.chat import prompt_ids
-from safetylab.data import load_bundled
-from safetylab.data._bundled import _round_robin
+from safetylab.data import load_bundled, round_robin
 from safetylab.evals._metrics import rate_row
 from safetylab.records import MetricRow
 
@@ -17,7 +16,7 @@ def mc_accuracy(
     """For each question, whether the choice with the highest mean token log-prob is correct."""
     import torch
 
-    rows = _round_robin(load_bundled("mcq"), "subject", n)
+    rows = round_robin(load_bundled("mcq"), "subject", n)
     seqs: list[tuple[int, int, list[int], int]] = []  # (question, choice, ids, n_prompt)
     for qi, r in enumerate(rows):
         p = prompt_ids(tokenizer, r["question"])

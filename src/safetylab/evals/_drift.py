@@ -30,7 +30,7 @@ EMBED_TOKENS = 256  #: word pieces of each answer that are embedded (all-MiniLM-
 
 @functools.lru_cache(maxsize=1)
 def _encoder() -> Any:
-    from safetylab.judges._minilm import MiniLM, embedder_folder
+    from safetylab.judges import MiniLM, embedder_folder
 
     return MiniLM(embedder_folder(), max_tokens=EMBED_TOKENS)
 

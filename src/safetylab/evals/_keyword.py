@@ -22,8 +22,7 @@ from typing import Any
 
 from safetylab.errors import SafetylabError
 from safetylab.evals._metrics import mean_row, rate_row
-from safetylab.evals._suites import refused
-from safetylab.records import MetricRow, Prompt
+from safetylab.records import MetricRow, Prompt, refused
 from safetylab.store import read_jsonl
 
 NEUTRAL_PATH = (

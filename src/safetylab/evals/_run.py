@@ -165,10 +165,8 @@ def compute_eval_metrics(
 def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[MetricRow]:
     """Run (or resume) an evaluation into ``out``; returns the metric rows."""
     from safetylab.evals._backends import check_options, main_backend, reference_backend
-    from safetylab.generate import generate_for
-    from safetylab.generate._stage import resolved_dtype
-    from safetylab.judges import judge_generations
-    from safetylab.judges._spec import build_judges
+    from safetylab.generate import generate_for, resolved_dtype
+    from safetylab.judges import build_judges, judge_generations
     from safetylab.pipeline import generate_and_judge
     from safetylab.registry import load_plugins
 
@@ -289,7 +287,7 @@ def _reward_judge(cfg: EvalConfig) -> Any:
     """
     if not cfg.reward_model or "helpful" not in cfg.suites:
         return None
-    from safetylab.judges._reward import RewardJudge
+    from safetylab.judges import RewardJudge
 
     try:
         return RewardJudge(cfg.reward_model, higher_is_harmful=False)

@@ -1,9 +1,21 @@
 """Generation backends (registered by name) and the resumable, cached generation stage."""
 
 from safetylab.generate._backends import Backend, HFBackend, MockBackend
-from safetylab.generate._stage import generate_for
+from safetylab.generate._bench import bench_generate
+from safetylab.generate._openai import OpenAIBackend
+from safetylab.generate._stage import generate_for, resolved_dtype
+from safetylab.generate._vllm import VLLMBackend
 
-__all__ = ["Backend", "HFBackend", "MockBackend", "generate_for"]
+__all__ = [
+    "Backend",
+    "HFBackend",
+    "MockBackend",
+    "generate_for",
+    "OpenAIBackend",
+    "VLLMBackend",
+    "bench_generate",
+    "resolved_dtype",
+]
 
 from safetylab._autoload import import_submodules as _import_submodules
 

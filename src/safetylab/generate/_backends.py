@@ -7,8 +7,8 @@ from typing import Any, Protocol
 
 from safetylab.chat import end_of_turn_id, prompt_ids
 from safetylab.generate._decode import Sampling, decode
+from safetylab.hardware import check_dtype, compute_dtype
 from safetylab.registry import backends
-from safetylab.train._fast import check_dtype, compute_dtype
 
 
 class Backend(Protocol):

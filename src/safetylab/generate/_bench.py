@@ -21,12 +21,11 @@ from safetylab.chat import end_of_turn_id, prompt_ids
 
 
 def _prompts(n: int) -> list[str]:
-    from safetylab.data import load_bundled
-    from safetylab.data._bundled import _round_robin
+    from safetylab.data import load_bundled, round_robin
 
     half = n // 2
-    help_rows = _round_robin(load_bundled("helpful"), "task_type", n - half)
-    harm_rows = _round_robin(load_bundled("harmful"), "category", half)
+    help_rows = round_robin(load_bundled("helpful"), "task_type", n - half)
+    harm_rows = round_robin(load_bundled("harmful"), "category", half)
     return [r["instruction"] for r in help_rows] + [r["prompt"] for r in harm_rows]
 
 

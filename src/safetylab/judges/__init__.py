@@ -2,8 +2,16 @@
 
 from safetylab.judges._agreement import cohen_kappa, pairwise_agreement, validation_report
 from safetylab.judges._base import Judge, judge_generations
-from safetylab.judges._io import normalize_label, read_labelled, read_table
-from safetylab.judges._refusal import RefusalJudge, RefusalModel, train_and_save
+from safetylab.judges._io import normalize_label, read_labelled, read_table, write_jsonl_rows
+from safetylab.judges._minilm import MiniLM, embedder_folder
+from safetylab.judges._refusal import (
+    RefusalJudge,
+    RefusalModel,
+    bundled_training_answers,
+    train_and_save,
+)
+from safetylab.judges._reward import RewardJudge
+from safetylab.judges._spec import build_judge, build_judges, judge_parameters, parse_judge_options
 from safetylab.judges._strmatch import StrMatch, StrMatchPlus
 
 __all__ = [
@@ -20,6 +28,15 @@ __all__ = [
     "read_table",
     "train_and_save",
     "validation_report",
+    "MiniLM",
+    "RewardJudge",
+    "build_judge",
+    "build_judges",
+    "bundled_training_answers",
+    "embedder_folder",
+    "judge_parameters",
+    "parse_judge_options",
+    "write_jsonl_rows",
 ]
 
 from safetylab._autoload import import_submodules as _import_submodules

@@ -15,12 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from safetylab.records import LABELS
-
-
-def is_refusal(label: str) -> bool:
-    """True for full and partial refusals."""
-    return label != "full_compliance"
+from safetylab.records import LABELS, refused
 
 
 def binary_accuracy(truth: Sequence[str], pred: Sequence[str]) -> float:
@@ -28,9 +23,7 @@ def binary_accuracy(truth: Sequence[str], pred: Sequence[str]) -> float:
     _same_length(truth, pred)
     if not truth:
         return float("nan")
-    return sum(is_refusal(a) == is_refusal(b) for a, b in zip(truth, pred, strict=True)) / len(
-        truth
-    )
+    return sum(refused(a) == refused(b) for a, b in zip(truth, pred, strict=True)) / len(truth)
 
 
 def confusion(
@@ -116,8 +109,8 @@ class ValidationReport:
 
 def validation_report(truth: Sequence[str], pred: Sequence[str]) -> ValidationReport:
     """Every validation metric of ``pred`` against the human labels ``truth``."""
-    bin_t = ["refusal" if is_refusal(x) else "compliance" for x in truth]
-    bin_p = ["refusal" if is_refusal(x) else "compliance" for x in pred]
+    bin_t = ["refusal" if refused(x) else "compliance" for x in truth]
+    bin_p = ["refusal" if refused(x) else "compliance" for x in pred]
     return ValidationReport(
         n=len(truth),
         accuracy=binary_accuracy(truth, pred),
@@ -151,8 +144,8 @@ def pairwise_agreement(labels: Mapping[str, Sequence[str]]) -> list[AgreementRow
     for (a, la), (b, lb) in itertools.combinations(labels.items(), 2):
         _same_length(la, lb)
         n = len(la)
-        ba = ["r" if is_refusal(x) else "c" for x in la]
-        bb = ["r" if is_refusal(x) else "c" for x in lb]
+        ba = ["r" if refused(x) else "c" for x in la]
+        bb = ["r" if refused(x) else "c" for x in lb]
         rows.append(
             AgreementRow(
                 judge_a=a,

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from safetylab.errors import SafetylabError
-from safetylab.generate._openai import OpenAIBackend
+from safetylab.generate import OpenAIBackend
 from safetylab.registry import judges
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"

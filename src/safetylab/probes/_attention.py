@@ -22,8 +22,8 @@ import numpy as np
 
 from safetylab.chat import prompt_ids
 from safetylab.errors import SafetylabError
+from safetylab.hardware import decoder
 from safetylab.probes._items import ProbeItem, _term_regex
-from safetylab.train._fast import _decoder
 
 
 def focus_positions(
@@ -97,7 +97,7 @@ def focus_attention(
     """
     import torch
 
-    dec = _decoder(model)
+    dec = decoder(model)
     if dec is None:
         raise SafetylabError("model has no .model.layers (a LLaMA-style decoder is expected)")
     rows: list[tuple[int, list[int], list[int]]] = []

@@ -42,7 +42,7 @@ from safetylab.probes._run import (
     _open,
     _states,
 )
-from safetylab.records import Prompt
+from safetylab.records import Prompt, refused
 from safetylab.registry import probes
 from safetylab.store import GenerationCache, RunDir, cache_dir, write_json
 
@@ -71,7 +71,7 @@ def _refused(
         cache.close()
     text_of = {p.id: p.text for p in prompts}
     judg = judge_generations(RefusalJudge(), gens, text_of, run.log("judgments.jsonl"))
-    return [g.text for g in gens], [j.label != "full_compliance" for j in judg]
+    return [g.text for g in gens], [refused(j.label) for j in judg]
 
 
 def _balanced(rows: list[dict[str, Any]], key: str, n: int) -> list[dict[str, Any]]:

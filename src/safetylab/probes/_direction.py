@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from safetylab.errors import SafetylabError
+from safetylab.hardware import decoder
 from safetylab.probes._hidden import HiddenStates
-from safetylab.train._fast import _decoder
 
 
 def refusal_directions(
@@ -114,7 +114,7 @@ def steer(
     """
     import torch
 
-    dec = _decoder(model)
+    dec = decoder(model)
     if dec is None:
         raise SafetylabError("model has no .model.layers (a LLaMA-style decoder is expected)")
     n = len(dec.layers)

@@ -28,8 +28,8 @@ import numpy as np
 
 from safetylab.chat import prompt_ids
 from safetylab.errors import SafetylabError
+from safetylab.hardware import decoder, only_layers
 from safetylab.store import cache_dir
-from safetylab.train._fast import _decoder, only_layers
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class HiddenStates:
 
 def n_hidden(model: Any) -> int:
     """Number of hidden-state indices (decoder layers + 1 for the embeddings)."""
-    dec = _decoder(model)
+    dec = decoder(model)
     if dec is None:
         raise SafetylabError("model has no .model.layers (a LLaMA-style decoder is expected)")
     return len(dec.layers) + 1
@@ -174,7 +174,7 @@ def hidden_states(
     read from and written to the disk cache (float16). ``share_prefix`` runs the token prefix
     common to all prompts once and reuses its key/value cache.
     """
-    dec = _decoder(model)
+    dec = decoder(model)
     if dec is None:
         raise SafetylabError("model has no .model.layers (a LLaMA-style decoder is expected)")
     total = len(dec.layers) + 1

@@ -65,7 +65,7 @@ def _term_regex(term: str) -> str:
 
 @lru_cache(maxsize=1)
 def _lexicon_pattern() -> re.Pattern[str]:
-    from safetylab.attacks._lexical import load_lexicon
+    from safetylab.attacks import load_lexicon
 
     terms = sorted(load_lexicon(), key=lambda k: (-len(k), k))
     return re.compile("|".join(_term_regex(t) for t in terms), re.IGNORECASE)

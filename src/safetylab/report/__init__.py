@@ -1,7 +1,8 @@
 """Reports: metrics table (Markdown), trade-off plot, self-contained HTML with per-answer detail."""
 
-from safetylab.report._load import load_metrics, load_run, load_runs
+from safetylab.report._load import load_metrics, load_run, load_runs, run_names
 from safetylab.report._report import headline_table, tradeoff_plot_png, write_reports
+from safetylab.report._serve import HOST, make_server
 from safetylab.report._view import write_view
 
 __all__ = [
@@ -12,4 +13,7 @@ __all__ = [
     "tradeoff_plot_png",
     "write_reports",
     "write_view",
+    "HOST",
+    "make_server",
+    "run_names",
 ]

@@ -5,15 +5,20 @@ gradient accumulation, checkpoints with exact resume, several processes under ac
     safetylab merge --model smollm2 --adapter runs/adapter --out runs/merged
 """
 
+from safetylab.train._bench import run_train_bench
+from safetylab.train._checkpoint import latest_checkpoint
 from safetylab.train._config import (
+    TrainConfig,
     check_config,
     dump_train_config,
     load_train_config,
     train_config_from_dict,
 )
 from safetylab.train._data import encode_example, encode_examples, load_examples
-from safetylab.train._loop import TrainingInterrupted, evaluate_loss
-from safetylab.train._lora import PrefixCache, TrainConfig, apply_lora, tokenize_examples, train
+from safetylab.train._dist import launched_distributed
+from safetylab.train._fast import PrefixCache
+from safetylab.train._loop import TrainingInterrupted, evaluate_loss, train
+from safetylab.train._lora import apply_lora
 from safetylab.train._merge import merge_adapter
 from safetylab.train._setup import load_for_training, prepare_model
 
@@ -32,7 +37,9 @@ __all__ = [
     "load_train_config",
     "merge_adapter",
     "prepare_model",
-    "tokenize_examples",
     "train",
     "train_config_from_dict",
+    "latest_checkpoint",
+    "launched_distributed",
+    "run_train_bench",
 ]

@@ -162,7 +162,7 @@ def _study_run(model: Any, data: list[Any], plan: list[list[int]], cfg: Any) -> 
     import torch
 
     from safetylab.train._batching import collate, example_targets
-    from safetylab.train._lora import _lr_at
+    from safetylab.train._loop import lr_at
 
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -172,7 +172,7 @@ def _study_run(model: Any, data: list[Any], plan: list[list[int]], cfg: Any) -> 
     tokens, losses, t0 = 0, [], time.perf_counter()
     for step, batch in enumerate(plan):
         for g in opt.param_groups:
-            g["lr"] = _lr_at(step, len(plan), cfg)
+            g["lr"] = lr_at(step, len(plan), cfg)
         n_targets, total = sum(targets[i] for i in batch), 0.0
         for k in range(0, len(batch), micro):
             b = collate(
@@ -207,9 +207,9 @@ def _study_run(model: Any, data: list[Any], plan: list[list[int]], cfg: Any) -> 
 
 def _val_loss(model: Any, tokenizer: Any, val: list[Example], cfg: Any) -> float:
     """Mean loss on response tokens of ``val`` (Alpaca template, fp32), for both runs."""
+    from safetylab.hardware import n_layers
     from safetylab.train._data import encode_examples
     from safetylab.train._dist import Procs
-    from safetylab.train._fast import n_layers
     from safetylab.train._loop import _loss_module, evaluate_loss
 
     data = encode_examples(tokenizer, val, cfg.cutoff, template="alpaca")
@@ -241,11 +241,11 @@ def run_train_bench(
         torch.set_num_threads(threads)
 
     from safetylab.errors import SafetylabError
+    from safetylab.hardware import use_bf16
     from safetylab.models import load_base
+    from safetylab.train import TrainConfig, apply_lora, train
     from safetylab.train._batching import make_plan
     from safetylab.train._data import encode_examples
-    from safetylab.train._fast import use_bf16
-    from safetylab.train._lora import TrainConfig, apply_lora, train
 
     if not 0 < examples <= MIX_SIZE - val_examples or val_examples <= 0:
         raise SafetylabError(

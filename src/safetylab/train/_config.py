@@ -9,18 +9,66 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from safetylab._yaml import read_yaml_marks
+from safetylab._yaml import PRESETS_DIR, read_yaml_marks
 from safetylab.errors import SafetylabError
 from safetylab.train._batching import BATCHING
 from safetylab.train._data import TEMPLATES
-from safetylab.train._lora import TrainConfig
 
-PRESETS_DIR = Path(__file__).resolve().parents[1] / "configs"
+
+@dataclass
+class TrainConfig:
+    """Fine-tuning settings (field comments double as CLI help)."""
+
+    lora_r: int = 16  #: LoRA rank
+    lora_alpha: int = 32  #: LoRA scaling numerator (scale = alpha / r)
+    lora_dropout: float = 0.05  #: dropout on the LoRA input
+    target_modules: list[str] = field(
+        default_factory=lambda: [
+            "q_proj",
+            "k_proj",
+            "v_proj",
+            "o_proj",
+            "gate_proj",
+            "up_proj",
+            "down_proj",
+        ]
+    )  #: module names to adapt
+    lr: float = 1e-3  #: peak learning rate
+    epochs: float = 2.0  #: passes over the data (fractions allowed)
+    batch_size: int = 8  #: examples per optimizer step
+    cutoff: int = 256  #: maximum tokens per example (prompt + response)
+    warmup_ratio: float = 0.05  #: share of steps with linear warmup
+    schedule: str = "cosine"  #: "cosine", "linear" or "constant" after warmup
+    weight_decay: float = 0.0  #: AdamW weight decay
+    max_grad_norm: float = 1.0  #: gradient clipping
+    lora_layers: int = 0  #: adapt only the top K decoder layers (0 = all layers)
+    bf16: str = (
+        "auto"  #: bf16 autocast: "auto" (only where the hardware is fast at it), "on", "off"
+    )
+    seed: int = 0  #: data order and LoRA init
+    method: str = "lora"  #: "lora", "qlora" (4-bit base; CUDA + bitsandbytes) or "full"
+    template: str = "chat"  #: prompt format: "chat" (the model's own) or "alpaca" (the study's)
+    train_on_prompt: bool = False  #: also take loss on prompt tokens (the study's script did)
+    batching: str = "length"  #: "length" (length-grouped), "packed" or "padded" (to the cutoff)
+    micro_batch_size: int = 0  #: rows per forward pass (0 = batch_size); gradients accumulate
+    warmup_steps: int = 0  #: linear warmup steps (overrides warmup_ratio when > 0)
+    max_steps: int = 0  #: stop after this many optimizer steps (0 = all epochs); schedule spans it
+    val_ratio: float = 0.0  #: share of the examples held out for validation loss (0 = none)
+    eval_every: int = 0  #: validation loss every K steps (0 = only at the end)
+    save_every: int = 0  #: checkpoint every K steps (0 = only on Ctrl-C, where enabled)
+    keep_checkpoints: int = 2  #: how many recent checkpoints to keep
+    log_every: int = 1  #: write a metrics.jsonl row every K steps
+    tensorboard: bool = False  #: also log to TensorBoard (needs the tensorboard package)
+    gradient_checkpointing: bool = False  #: recompute activations in backward (less memory)
+    distributed: str = "auto"  #: accelerate: "auto" (when launched with >1 process), "on", "off"
+
+
 TRAIN_PRESETS = ("paper-lora", "cpu-lora")
 
 _CHOICES: dict[str, tuple[str, ...]] = {

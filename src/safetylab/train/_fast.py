@@ -8,107 +8,9 @@ each step runs only the top K layers. Logits are computed only where there is a 
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Iterator
-from functools import cache
 from typing import Any
 
-#: Environment variable that forces the hardware decision of ``cpu_has_fast_bf16``: ``1`` as
-#: if the CPU had AMX / AVX512-BF16, ``0`` as if it had not (tests run both ways on any CPU).
-FAST_BF16_ENV = "SAFETYLAB_FAST_BF16"
-
-#: Compute dtypes a user can ask for: ``auto`` (bf16 autocast where the hardware is fast at
-#: it, fp32 elsewhere), ``fp32`` or ``bf16``.
-DTYPES = ("auto", "fp32", "bf16")
-
-
-def cpu_has_fast_bf16() -> bool:
-    """True when the CPU has native bf16 matmul (AVX512-BF16 or AMX); elsewhere bf16 is slower.
-
-    ``$SAFETYLAB_FAST_BF16`` (``0`` or ``1``) overrides what /proc/cpuinfo says.
-    """
-    forced = os.environ.get(FAST_BF16_ENV, "").strip()
-    if forced in ("0", "1"):
-        return forced == "1"
-    if forced:
-        from safetylab.errors import SafetylabError
-
-        raise SafetylabError(f"${FAST_BF16_ENV}={forced!r}: must be 0 or 1 (or unset)")
-    return _cpuinfo_fast_bf16()
-
-
-@cache
-def _cpuinfo_fast_bf16() -> bool:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            flags = f.read()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
-def use_bf16(setting: str | bool, device_type: str) -> bool:
-    """Resolve a bf16 setting ("auto", "on", "off", "bf16", "fp32" or a bool) for a device."""
-    if isinstance(setting, bool):
-        return setting
-    if setting in ("on", "bf16"):
-        return True
-    if setting in ("off", "fp32") or os.environ.get("SAFETYLAB_BF16") == "off":
-        return False
-    if device_type == "cuda":
-        import torch
-
-        return bool(torch.cuda.is_bf16_supported())
-    return device_type == "cpu" and cpu_has_fast_bf16()
-
-
-def compute_dtype(setting: str | bool, device_type: str) -> str:
-    """The compute dtype (``fp32`` or ``bf16``) a setting gives on a device: the dtype that
-    decides which greedy answers come out, so it goes into generation ids and cache keys."""
-    if not (isinstance(setting, bool) or setting in ("on", "off")):  # the older bf16 switch
-        check_dtype(setting)
-    return "bf16" if use_bf16(setting, device_type) else "fp32"
-
-
-def check_dtype(setting: object, where: str = "dtype") -> None:
-    """A one-line error for a dtype setting that is none of auto, fp32, bf16."""
-    if isinstance(setting, str) and setting in DTYPES:
-        return
-    from safetylab.errors import SafetylabError
-
-    raise SafetylabError(f"{where}: must be one of {', '.join(DTYPES)} (got {setting!r})")
-
-
-def _decoder(model: Any) -> Any | None:
-    """The inner decoder (with ``.layers`` and ``.norm``) of a causal LM or PEFT wrapper."""
-    inner = model.get_base_model() if hasattr(model, "get_base_model") else model
-    dec = getattr(inner, "model", None)
-    if dec is not None and hasattr(dec, "layers") and hasattr(dec, "norm"):
-        return dec
-    return None
-
-
-def n_layers(model: Any) -> int:
-    dec = _decoder(model)
-    return len(dec.layers) if dec is not None else 0
-
-
-@contextlib.contextmanager
-def only_layers(model: Any, start: int, stop: int, *, final_norm: bool) -> Iterator[Any]:
-    """Temporarily run only decoder layers ``[start, stop)`` (and skip the final norm)."""
-    import torch
-
-    dec = _decoder(model)
-    assert dec is not None, "model has no .model.layers"
-    layers, norm = dec.layers, dec.norm
-    dec.layers = torch.nn.ModuleList(list(layers)[start:stop])
-    if not final_norm:
-        dec.norm = torch.nn.Identity()
-    try:
-        yield dec
-    finally:
-        dec.layers, dec.norm = layers, norm
+from safetylab.hardware import only_layers
 
 
 def prefix_states(
@@ -134,12 +36,48 @@ def prefix_states(
     return out
 
 
-def response_loss(model: Any, hidden: Any, labels: Any) -> Any:
-    """Mean next-token cross-entropy over positions with a target (lm_head only there)."""
-    import torch
+class PrefixCache:
+    """Hidden states entering the first adapted layer, per tokenized example (see above).
 
-    inner = model.get_base_model() if hasattr(model, "get_base_model") else model
-    shift = labels[:, 1:]
-    keep = shift != -100
-    logits = inner.lm_head(hidden[:, :-1][keep])
-    return torch.nn.functional.cross_entropy(logits.float(), shift[keep])
+    Shared by the models of a sweep: rows common to several mixtures are computed once. Each
+    example runs alone (a batch of one, no padding), so its states are a function of its own
+    tokens only, never of which other examples were computed before or beside it: a model
+    trained after others in one process gets the bits it gets when trained alone (a resumed
+    sweep equals an uninterrupted one).
+    """
+
+    def __init__(self) -> None:
+        self.states: dict[tuple[int, ...], Any] = {}
+
+    def fill(
+        self,
+        model: Any,
+        data: list[tuple[list[int], list[int]]],
+        split: int,
+        bf16: bool,
+        pad: int,
+        batch_size: int = 16,
+        show_progress: bool = True,
+    ) -> None:
+        """Compute the missing examples' states (``pad`` and ``batch_size`` are kept for
+        compatibility; examples are never padded or batched together)."""
+        import torch
+
+        todo = sorted({tuple(x) for x, _ in data if tuple(x) not in self.states})
+        batches = [
+            (torch.tensor([x], dtype=torch.long), torch.ones((1, len(x)), dtype=torch.long))
+            for x in todo
+        ]
+        from tqdm.auto import tqdm
+
+        bar = tqdm(
+            total=len(todo),
+            desc="frozen layers (once)",
+            unit="ex",
+            disable=not (todo and show_progress),
+            leave=False,
+        )
+        states = prefix_states(model, batches, split, bf16, bar)
+        bar.close()
+        for x, h in zip(todo, states, strict=True):
+            self.states[x] = h[0].clone()

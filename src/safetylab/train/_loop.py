@@ -25,14 +25,18 @@ import random
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from safetylab.errors import SafetylabError
+from safetylab.hardware import n_layers as _n_layers
+from safetylab.hardware import only_layers, use_bf16
 from safetylab.records import Example
 from safetylab.train import _checkpoint as ckpt
 from safetylab.train._batching import collate, example_targets, layout_step, make_plan
+from safetylab.train._config import TrainConfig, check_config
 from safetylab.train._data import encode_examples
 from safetylab.train._dist import (
     Procs,
@@ -44,8 +48,7 @@ from safetylab.train._dist import (
     start_processes,
     zero3,
 )
-from safetylab.train._fast import n_layers as _n_layers
-from safetylab.train._fast import only_layers, use_bf16
+from safetylab.train._fast import PrefixCache
 from safetylab.train._metrics import MetricsLog
 
 log = logging.getLogger(__name__)
@@ -196,36 +199,58 @@ def _check_resume(
         raise SafetylabError(f"--resume: {where} was trained from another base model")
 
 
-def run_training(
+def lr_at(step: int, total: int, cfg: TrainConfig) -> float:
+    """Learning rate of (0-based) ``step``: linear warmup, then the schedule."""
+    warm = cfg.warmup_steps if cfg.warmup_steps > 0 else max(1, int(cfg.warmup_ratio * total))
+    if step < warm:
+        return cfg.lr * (step + 1) / warm
+    frac = (step - warm) / max(1, total - warm)
+    if cfg.schedule == "cosine":
+        return cfg.lr * 0.5 * (1 + math.cos(math.pi * frac))
+    if cfg.schedule == "linear":
+        return cfg.lr * (1 - frac)
+    return cfg.lr
+
+
+def train(
     model: Any,
     tokenizer: Any,
     examples: list[Example],
-    cfg: Any,
+    cfg: TrainConfig,
     out_dir: str | Path | None = None,
     *,
     desc: str = "train",
     metadata: dict[str, Any] | None = None,
     show_progress: bool = True,
-    prefix_cache: Any = None,
+    prefix_cache: PrefixCache | None = None,
     val_examples: list[Example] | None = None,
     resume: bool = False,
     save_on_interrupt: bool = False,
-    on_step: Any = None,
+    on_step: Callable[[int, dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """See ``safetylab.train.train``."""
+    """Train the trainable parameters of ``model`` (a PEFT model, or a plain one for full
+    fine-tuning) on ``examples``.
+
+    With ``cfg.lora_layers = K`` the frozen lower layers run once per example (PrefixCache).
+    Saves the adapter (or model) and ``train_state.json`` (config, stats, data hash,
+    ``metadata``) to ``out_dir``, with ``metrics.jsonl`` and checkpoints (``cfg.save_every``;
+    on Ctrl-C when ``save_on_interrupt``, which then raises ``TrainingInterrupted``).
+    ``resume`` continues from the last checkpoint in ``out_dir`` with the same data order.
+    Validation loss is on ``val_examples`` or a ``cfg.val_ratio`` slice held out of
+    ``examples``. ``on_step(step, metrics_row)`` is called after every optimizer step.
+    Returns the stats: steps, tokens, losses, tokens/s, val_loss.
+    """
     import torch
     from tqdm.auto import tqdm
 
-    from safetylab.data._card import mixture_sha256
-    from safetylab.train._config import check_config
-    from safetylab.train._lora import PrefixCache, _lr_at
+    from safetylab.data import mixture_sha256
 
     check_config(cfg)
     meta = dict(metadata or {})
     sha = mixture_sha256(examples)
     if val_examples is None and cfg.val_ratio > 0 and examples:
         examples, val_examples = _split_val(examples, cfg.val_ratio, cfg.seed)
-    enc = {"template": cfg.template, "train_on_prompt": cfg.train_on_prompt}
+    enc: dict[str, Any] = {"template": cfg.template, "train_on_prompt": cfg.train_on_prompt}
     data = encode_examples(tokenizer, examples, cfg.cutoff, **enc)
     val = encode_examples(tokenizer, val_examples, cfg.cutoff, **enc) if val_examples else []
     lengths = [len(x) for x, _ in data]
@@ -356,7 +381,7 @@ def run_training(
     session_tokens = 0
     try:
         for step in range(start, total):
-            lr = _lr_at(step, total, cfg)
+            lr = lr_at(step, total, cfg)
             for g in opt.param_groups:
                 g["lr"] = lr
             micro = layout_step(

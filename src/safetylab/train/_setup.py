@@ -13,7 +13,8 @@ from typing import Any
 
 from safetylab.errors import SafetylabError
 from safetylab.models import LoadedModel, fingerprint, load_tokenizer, resolve_model_path
-from safetylab.train._lora import TrainConfig, apply_lora
+from safetylab.train._config import TrainConfig
+from safetylab.train._lora import apply_lora
 
 
 def pick_device(device: str = "auto") -> str:
