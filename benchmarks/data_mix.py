@@ -69,9 +69,13 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "data_mix.json"))
     args = ap.parse_args()
 
-    from safetylab.data import load_dataset, parse_mix_config, write_mixture
-    from safetylab.data._public import is_available
-    from safetylab.data._strategies import build_mixtures
+    from safetylab.data import (
+        build_mixtures,
+        is_available,
+        load_dataset,
+        parse_mix_config,
+        write_mixture,
+    )
 
     rng = random.Random(0)
     tmp = tempfile.TemporaryDirectory(prefix="data-mix-bench-")

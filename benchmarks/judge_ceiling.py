@@ -38,7 +38,7 @@ HEAD_C = (0.01, 0.1)  #: inverse regularisation of the heads (both reported: no 
 
 
 def load(data: Path) -> dict[str, tuple[list[str], list[str], list[str]]]:
-    from safetylab.judges._io import read_labelled
+    from safetylab.judges import read_labelled
 
     out = {}
     for name, f in FILES.items():
@@ -50,7 +50,7 @@ def load(data: Path) -> dict[str, tuple[list[str], list[str], list[str]]]:
 
 
 def score(truth: list[str], pred: list[str]) -> dict[str, float]:
-    from safetylab.judges._agreement import validation_report
+    from safetylab.judges import validation_report
 
     rep = validation_report(truth, pred).to_dict()
     return {"accuracy": round(rep["accuracy"], 3), "macro_f1": round(rep["macro_f1"], 3)}
@@ -80,7 +80,7 @@ def finetune(d: dict[str, tuple[list[str], list[str], list[str]]], test: str) ->
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from safetylab.judges._minilm import embedder_folder
+    from safetylab.judges import embedder_folder
     from safetylab.records import LABELS
 
     torch.manual_seed(0)
@@ -123,15 +123,20 @@ def main() -> None:
     ap.add_argument("--out-dir", default=str(ROOT / "benchmarks" / "results"))
     args = ap.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
-    from safetylab.judges import _refusal as R
-    from safetylab.judges._minilm import MiniLM, embedder_folder
+    from safetylab.judges import (
+        REFUSAL_WEIGHTS,
+        MiniLM,
+        RefusalModel,
+        answer_features,
+        embedder_folder,
+    )
 
     d = load(Path(args.data))
     if len(d) < 2:
         sys.exit(f"{args.data}: need at least two XSTest completion files ({', '.join(FILES)})")
     t0 = time.time()
-    taggers = R.RefusalModel.load(R.WEIGHTS_DIR).taggers
-    feats = {k: R.answer_features(v[1], taggers) for k, v in d.items()}
+    taggers = RefusalModel.load(REFUSAL_WEIGHTS).taggers
+    feats = {k: answer_features(v[1], taggers) for k, v in d.items()}
     whole = MiniLM(embedder_folder(), max_tokens=256)
     answer = {k: whole.encode(v[1]) for k, v in d.items()}
     prompt = {k: whole.encode(v[0]) for k, v in d.items()}

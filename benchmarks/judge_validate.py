@@ -40,8 +40,7 @@ def references(data: Path, present: dict[str, Path]) -> dict[str, dict]:
     """Per model: XSTest's GPT-4 classifier against the final labels, and the two human
     annotators against each other (how far a perfect judge could get)."""
     from safetylab.errors import SafetylabError
-    from safetylab.judges._agreement import validation_report
-    from safetylab.judges._io import read_labelled
+    from safetylab.judges import read_labelled, validation_report
 
     out: dict[str, dict] = {}
     for model, f in present.items():
@@ -72,9 +71,7 @@ def main() -> None:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-    from safetylab.cli._judge import make_judge
-    from safetylab.judges._agreement import validation_report
-    from safetylab.judges._io import read_labelled
+    from safetylab.judges import build_judge, read_labelled, validation_report
 
     data = Path(args.data)
     present = {m: data / f for m, f in FILES.items() if (data / f).is_file()}
@@ -111,7 +108,7 @@ def main() -> None:
     print("timing", json.dumps(timing))
 
     names = [n.strip() for n in args.judges.split(",") if n.strip()]
-    judges = {n: make_judge(n) for n in names}
+    judges = {n: build_judge(n) for n in names}
     results: dict[str, dict[str, dict]] = {}
     pooled: dict[str, tuple[list[str], list[str]]] = {n: ([], []) for n in judges}
     for model, f in present.items():
@@ -176,8 +173,7 @@ _COLD = """
 import json, os, sys, time
 t0 = time.perf_counter()
 os.environ["HF_HUB_OFFLINE"] = "1"
-from safetylab.judges._minilm import load_encoder
-from safetylab.judges._refusal import RefusalJudge
+from safetylab.judges import RefusalJudge, load_encoder
 judge = RefusalJudge()
 load_encoder()
 t1 = time.perf_counter()

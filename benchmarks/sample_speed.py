@@ -29,12 +29,12 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "sample_speed.json"))
     args = ap.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
-    from safetylab.generate._backends import HFBackend
-    from safetylab.generate._bench import _load, _prompts
+    from safetylab.bench import bench_prompts, load_average
+    from safetylab.generate import HFBackend
     from safetylab.models import load_base
 
     lm = load_base("smollm2-135m-instruct")
-    prompts = _prompts(args.n)
+    prompts = bench_prompts(args.n)
     dec = {"max_new_tokens": args.max_new_tokens, "do_sample": True, "temperature": 0.7,
            "top_p": 0.9, "top_k": 50, "seed": 1}  # fmt: skip
     ours = HFBackend(lm.model, lm.tokenizer, lm.fingerprint, args.batch_size)
@@ -44,7 +44,7 @@ def main() -> None:
     batched: list[tuple[str, int]] = []
     speed: dict[str, float] = {}
     for name, be in (("own_loop", ours), ("model_generate", theirs)):
-        load = _load()
+        load = load_average()
         t = time.perf_counter()
         out = be.generate(prompts, dec)
         dt = time.perf_counter() - t

@@ -42,7 +42,7 @@ def _add_generate(kinds: Any) -> None:
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from safetylab.generate import bench_generate
+    from safetylab.bench import bench_generate
 
     res = bench_generate(
         args.model, args.n, args.max_new_tokens, args.batch_size, args.beams, args.out
@@ -85,7 +85,7 @@ def run_train(args: argparse.Namespace) -> int:
     import sys
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from safetylab.train import run_train_bench
+    from safetylab.bench import run_train_bench
 
     res = run_train_bench(
         args.model,

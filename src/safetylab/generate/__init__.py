@@ -1,7 +1,6 @@
 """Generation backends (registered by name) and the resumable, cached generation stage."""
 
 from safetylab.generate._backends import Backend, HFBackend, MockBackend
-from safetylab.generate._bench import bench_generate
 from safetylab.generate._openai import OpenAIBackend
 from safetylab.generate._stage import generate_for, resolved_dtype
 from safetylab.generate._vllm import VLLMBackend
@@ -10,10 +9,9 @@ __all__ = [
     "Backend",
     "HFBackend",
     "MockBackend",
-    "generate_for",
     "OpenAIBackend",
     "VLLMBackend",
-    "bench_generate",
+    "generate_for",
     "resolved_dtype",
 ]
 

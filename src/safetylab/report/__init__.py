@@ -6,14 +6,14 @@ from safetylab.report._serve import HOST, make_server
 from safetylab.report._view import write_view
 
 __all__ = [
+    "HOST",
     "headline_table",
     "load_metrics",
     "load_run",
     "load_runs",
+    "make_server",
+    "run_names",
     "tradeoff_plot_png",
     "write_reports",
     "write_view",
-    "HOST",
-    "make_server",
-    "run_names",
 ]

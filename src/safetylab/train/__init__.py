@@ -5,7 +5,7 @@ gradient accumulation, checkpoints with exact resume, several processes under ac
     safetylab merge --model smollm2 --adapter runs/adapter --out runs/merged
 """
 
-from safetylab.train._bench import run_train_bench
+from safetylab.train._batching import collate, example_targets, make_plan
 from safetylab.train._checkpoint import latest_checkpoint
 from safetylab.train._config import (
     TrainConfig,
@@ -17,7 +17,7 @@ from safetylab.train._config import (
 from safetylab.train._data import encode_example, encode_examples, load_examples
 from safetylab.train._dist import launched_distributed
 from safetylab.train._fast import PrefixCache
-from safetylab.train._loop import TrainingInterrupted, evaluate_loss, train
+from safetylab.train._loop import TrainingInterrupted, evaluate_loss, lr_at, train, validation_loss
 from safetylab.train._lora import apply_lora
 from safetylab.train._merge import merge_adapter
 from safetylab.train._setup import load_for_training, prepare_model
@@ -28,18 +28,22 @@ __all__ = [
     "TrainingInterrupted",
     "apply_lora",
     "check_config",
+    "collate",
     "dump_train_config",
     "encode_example",
     "encode_examples",
     "evaluate_loss",
+    "example_targets",
+    "latest_checkpoint",
+    "launched_distributed",
     "load_examples",
     "load_for_training",
     "load_train_config",
+    "lr_at",
+    "make_plan",
     "merge_adapter",
     "prepare_model",
     "train",
     "train_config_from_dict",
-    "latest_checkpoint",
-    "launched_distributed",
-    "run_train_bench",
+    "validation_loss",
 ]

@@ -168,6 +168,13 @@ def evaluate_loss(
     return (total / nf if nf else float("nan")), int(nf)
 
 
+def validation_loss(model: Any, data: list[Any], cfg: TrainConfig) -> float:
+    """Mean token loss of ``model`` over encoded ``data`` in this one process (no autocast)."""
+    mod = _loss_module(model, _n_layers(model))
+    procs = Procs(None, 0, 1, next(model.parameters()).device)
+    return evaluate_loss(mod, data, cfg, procs, 0, False)[0]
+
+
 def _split_val(
     examples: list[Example], ratio: float, seed: int
 ) -> tuple[list[Example], list[Example]]:

@@ -20,7 +20,8 @@ from typing import Any
 from safetylab.chat import end_of_turn_id, prompt_ids
 
 
-def _prompts(n: int) -> list[str]:
+def bench_prompts(n: int) -> list[str]:
+    """``n`` bundled prompts, half helpful and half harmful, spread over their categories."""
     from safetylab.data import load_bundled, round_robin
 
     half = n // 2
@@ -29,7 +30,7 @@ def _prompts(n: int) -> list[str]:
     return [r["instruction"] for r in help_rows] + [r["prompt"] for r in harm_rows]
 
 
-def _load() -> float:
+def load_average() -> float:
     """1-minute load average (timings on a shared machine mean little without it)."""
     try:
         return float(Path("/proc/loadavg").read_text().split()[0])
@@ -68,16 +69,16 @@ def bench_generate(
     out: str | Path | None = None,
 ) -> dict[str, Any]:
     """Run the three settings and return (and optionally write) the figures."""
-    from safetylab.generate._backends import HFBackend
+    from safetylab.generate import HFBackend
     from safetylab.models import load_base
 
     lm = load_base(model_name)
     tok = lm.tokenizer
-    prompts = _prompts(n)
+    prompts = bench_prompts(n)
     dec = {"max_new_tokens": max_new_tokens, "do_sample": False}
     be = HFBackend(lm.model, tok, lm.fingerprint, batch_size)
     be.generate(prompts[:2], dec)  # warm-up
-    load_start = _load()
+    load_start = load_average()
     t = time.perf_counter()
     batched = be.generate(prompts, dec)
     t_batched = time.perf_counter() - t
@@ -126,7 +127,7 @@ def bench_generate(
             (tok_batched / t_batched) / (tok_single_loop / t_single_loop), 2
         ),
         "ratio_batched_over_beam": round((tok_batched / t_batched) / (tok_beam / t_beam), 2),
-        "load_average_start_end": [load_start, _load()],
+        "load_average_start_end": [load_start, load_average()],
     }
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)

@@ -161,8 +161,7 @@ def _study_run(model: Any, data: list[Any], plan: list[list[int]], cfg: Any) -> 
     loss normalised over the accumulated batch as HF Trainer does)."""
     import torch
 
-    from safetylab.train._batching import collate, example_targets
-    from safetylab.train._loop import lr_at
+    from safetylab.train import collate, example_targets, lr_at
 
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -207,15 +206,10 @@ def _study_run(model: Any, data: list[Any], plan: list[list[int]], cfg: Any) -> 
 
 def _val_loss(model: Any, tokenizer: Any, val: list[Example], cfg: Any) -> float:
     """Mean loss on response tokens of ``val`` (Alpaca template, fp32), for both runs."""
-    from safetylab.hardware import n_layers
-    from safetylab.train._data import encode_examples
-    from safetylab.train._dist import Procs
-    from safetylab.train._loop import _loss_module, evaluate_loss
+    from safetylab.train import encode_examples, validation_loss
 
     data = encode_examples(tokenizer, val, cfg.cutoff, template="alpaca")
-    mod = _loss_module(model, n_layers(model))
-    procs = Procs(None, 0, 1, next(model.parameters()).device)
-    return round(evaluate_loss(mod, data, cfg, procs, 0, False)[0], 5)
+    return round(validation_loss(model, data, cfg), 5)
 
 
 def run_train_bench(
@@ -243,9 +237,7 @@ def run_train_bench(
     from safetylab.errors import SafetylabError
     from safetylab.hardware import use_bf16
     from safetylab.models import load_base
-    from safetylab.train import TrainConfig, apply_lora, train
-    from safetylab.train._batching import make_plan
-    from safetylab.train._data import encode_examples
+    from safetylab.train import TrainConfig, apply_lora, encode_examples, make_plan, train
 
     if not 0 < examples <= MIX_SIZE - val_examples or val_examples <= 0:
         raise SafetylabError(
