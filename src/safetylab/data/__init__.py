@@ -1,6 +1,12 @@
 """Datasets (bundled and public), user files, mixtures, dedup and contamination checks."""
 
-from safetylab.data._bundled import BUNDLED_DIR, load_bundled, round_robin
+from safetylab.data._bundled import (
+    BUNDLED_DIR,
+    bundled_kind,
+    bundled_records,
+    load_bundled,
+    round_robin,
+)
 from safetylab.data._card import build_card, card_path_for, mixture_sha256, write_mixture
 from safetylab.data._contamination import normalize
 from safetylab.data._dedup import EvalItem, contamination, dedup
@@ -8,8 +14,6 @@ from safetylab.data._public import (
     PUBLIC,
     LabelledCompletion,
     PublicDataset,
-    bundled_kind,
-    bundled_records,
     data_cache,
     fetch,
     is_available,

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from safetylab.records import Example, Prompt, SafetyLabel
 from safetylab.registry import datasets
 from safetylab.store import read_jsonl
 
 BUNDLED_DIR = Path(__file__).parent / "bundled"
+
+#: What a data set's records are for: scoring, training, judge validation, or prompts only.
+Kind = Literal["eval", "train", "judge", "prompts"]
 
 _FILES = {
     "embodied": (
@@ -51,7 +55,8 @@ _FILES = {
 
 
 class BundledDataset:
-    """A bundled JSONL file."""
+    """A bundled JSONL file; the registry holds one per file, called like a public dataset's
+    loader: ``datasets.get("bundled/harmful")()`` gives its records."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -62,12 +67,21 @@ class BundledDataset:
     def path(self) -> Path:
         return BUNDLED_DIR / self.rel
 
+    @property
+    def kind(self) -> Kind:
+        return bundled_kind(self.name)
+
     def rows(self) -> list[dict[str, Any]]:
+        """The file's rows as written (its own column names)."""
         return read_jsonl(self.path)
+
+    def __call__(self, source: str | Path | None = None) -> list[Any]:
+        """The rows as records (``source`` is ignored: bundled files ship with safetylab)."""
+        return bundled_records(self.name)
 
 
 for _name, (_rel, _desc) in _FILES.items():
-    datasets.register(f"bundled/{_name}", description=_desc)(BundledDataset)
+    datasets.register(f"bundled/{_name}", description=_desc)(BundledDataset(_name))
 
 
 def load_bundled(name: str) -> list[dict[str, Any]]:
@@ -89,4 +103,62 @@ def round_robin(rows: list[dict[str, Any]], key: str, n: int | None) -> list[dic
             if i < len(groups[g]) and len(out) < n:
                 out.append(groups[g][i])
         i += 1
+    return out
+
+
+_BUNDLED_KIND: dict[str, Kind] = {
+    "general": "prompts",
+    "safety": "train",
+    "sensitive-train": "train",
+    "context-pairs": "train",
+}
+
+
+def bundled_kind(short: str) -> Kind:
+    return _BUNDLED_KIND.get(short, "eval")
+
+
+_META_KEYS: tuple[str, ...] = ("topic", "type", "focus", "category")
+_CAT_KEYS = ("category", "type", "task_type", "domain", "setting", "subject")
+_UNSAFE_SIDES = {"unsafe", "malicious", "harmful"}
+
+
+def bundled_records(short: str) -> list[Any]:
+    """A bundled file as records: Prompts for eval files (and the answerless general set),
+    Examples for training files (a context pair gives a helpful and a refusing Example)."""
+    name = f"bundled/{short}"
+    out: list[Any] = []
+    for r in BundledDataset(short).rows():
+        if short == "safety":
+            out.append(Example(r["prompt"], r["refusal"], name, r["category"], "", "unsafe"))
+        elif short == "sensitive-train":
+            out.append(Example(r["prompt"], r["response"], name, r["type"], "", "safe"))
+        elif short == "context-pairs":
+            cat = r["category"]
+            out.append(Example(r["legit_prompt"], r["legit_response"], name, cat, "", "safe"))
+            out.append(Example(r["harmful_prompt"], r["refusal"], name, cat, "", "unsafe"))
+        else:  # eval files (and general): one Prompt per row
+            text = r.get("prompt") or r.get("instruction") or r.get("question") or ""
+            if isinstance(r.get("choices"), list):
+                text += "".join(f"\n{chr(65 + i)}. {c}" for i, c in enumerate(r["choices"]))
+            unsafe = short in ("harmful", "sensitive-unsafe") or r.get("side") in _UNSAFE_SIDES
+            cat = next((str(r[k]) for k in _CAT_KEYS if k in r), "")
+            label: SafetyLabel = "unsafe" if unsafe else "safe"
+            out.append(Prompt(text, name, label, cat, r["id"], focus=r.get("focus", "")))
+    return out
+
+
+def bundled_eval_names() -> list[str]:
+    """Every bundled evaluation file, as ``bundled/<name>``."""
+    return [e.name for e in datasets if isinstance(e.obj, BundledDataset) and e.obj.split == "eval"]
+
+
+def bundled_meta(short: str) -> list[dict[str, str]]:
+    """Per-record extra fields (topic, type, focus) parallel to ``bundled_records``."""
+    out: list[dict[str, str]] = []
+    for r in BundledDataset(short).rows():
+        m: dict[str, str] = {k: str(r[k]) for k in _META_KEYS if k in r}
+        out.extend(
+            [{**m, "side": "legit"}, {**m, "side": "harmful"}] if short == "context-pairs" else [m]
+        )
     return out

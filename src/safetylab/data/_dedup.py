@@ -25,12 +25,11 @@ from typing import Any
 
 import numpy as np
 
+from safetylab.data._bundled import bundled_eval_names, bundled_records
 from safetylab.data._contamination import normalize
 from safetylab.data._public import (
     PUBLIC,
     LabelledCompletion,
-    bundled_eval_names,
-    bundled_records,
     is_available,
     load_public_with_files,
 )

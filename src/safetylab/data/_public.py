@@ -23,16 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from safetylab.data._bundled import BundledDataset
+from safetylab.data._bundled import Kind
 from safetylab.data._userfile import RawRow, csv_header, iter_rows, sha256_path
 from safetylab.errors import SafetylabError
 from safetylab.records import Example, Generation, Judgment, Prompt, SafetyLabel
 from safetylab.registry import datasets
 from safetylab.store import cache_dir
-
-Kind = Literal["eval", "train", "judge", "prompts"]
 
 _GH = "https://raw.githubusercontent.com"
 _STL = f"{_GH}/vinid/safety-tuned-llamas/36a4b8d5c2177ed165bf61f59b590161394f7f12"
@@ -690,73 +688,9 @@ def fetch(
     return out
 
 
-# ---------------------------------------------------------------- bundled data as records
-
-_BUNDLED_KIND: dict[str, Kind] = {
-    "general": "prompts",
-    "safety": "train",
-    "sensitive-train": "train",
-    "context-pairs": "train",
-}
-
-
-def bundled_kind(short: str) -> Kind:
-    return _BUNDLED_KIND.get(short, "eval")
-
-
-_META_KEYS: tuple[str, ...] = ("topic", "type", "focus", "category")
-_CAT_KEYS = ("category", "type", "task_type", "domain", "setting", "subject")
-_UNSAFE_SIDES = {"unsafe", "malicious", "harmful"}
-
-
-def bundled_records(short: str) -> list[Any]:
-    """A bundled file as records: Prompts for eval files (and the answerless general set),
-    Examples for training files (a context pair gives a helpful and a refusing Example)."""
-    name = f"bundled/{short}"
-    out: list[Any] = []
-    for r in BundledDataset(short).rows():
-        if short == "safety":
-            out.append(Example(r["prompt"], r["refusal"], name, r["category"], "", "unsafe"))
-        elif short == "sensitive-train":
-            out.append(Example(r["prompt"], r["response"], name, r["type"], "", "safe"))
-        elif short == "context-pairs":
-            cat = r["category"]
-            out.append(Example(r["legit_prompt"], r["legit_response"], name, cat, "", "safe"))
-            out.append(Example(r["harmful_prompt"], r["refusal"], name, cat, "", "unsafe"))
-        else:  # eval files (and general): one Prompt per row
-            text = r.get("prompt") or r.get("instruction") or r.get("question") or ""
-            if isinstance(r.get("choices"), list):
-                text += "".join(f"\n{chr(65 + i)}. {c}" for i, c in enumerate(r["choices"]))
-            unsafe = short in ("harmful", "sensitive-unsafe") or r.get("side") in _UNSAFE_SIDES
-            cat = next((str(r[k]) for k in _CAT_KEYS if k in r), "")
-            label: SafetyLabel = "unsafe" if unsafe else "safe"
-            out.append(Prompt(text, name, label, cat, r["id"], focus=r.get("focus", "")))
-    return out
-
-
-def bundled_eval_names() -> list[str]:
-    """Every bundled evaluation file, as ``bundled/<name>``."""
-    return [
-        e.name
-        for e in datasets
-        if e.name.startswith("bundled/") and BundledDataset(e.name.split("/", 1)[1]).split == "eval"
-    ]
-
-
-def bundled_meta(short: str) -> list[dict[str, str]]:
-    """Per-record extra fields (topic, type, focus) parallel to ``bundled_records``."""
-    out: list[dict[str, str]] = []
-    for r in BundledDataset(short).rows():
-        m: dict[str, str] = {k: str(r[k]) for k in _META_KEYS if k in r}
-        out.extend(
-            [{**m, "side": "legit"}, {**m, "side": "harmful"}] if short == "context-pairs" else [m]
-        )
-    return out
-
-
 def load_dataset(name: str, source: str | Path | None = None) -> list[Any]:
     """Records of any registered dataset: ``bundled/<name>`` or a public one."""
     if name.startswith("bundled/"):
-        datasets.get(name)
-        return bundled_records(name.split("/", 1)[1])
+        loader: Callable[[], list[Any]] = datasets.get(name)
+        return loader()
     return load_public(name, source)

@@ -33,12 +33,10 @@ from typing import Any
 
 from safetylab._build import Share, build_config
 from safetylab._yaml import PRESETS_DIR, read_yaml_mapping
-from safetylab.data._bundled import BundledDataset
+from safetylab.data._bundled import BundledDataset, bundled_meta, bundled_records
 from safetylab.data._card import build_card, jsonl_bytes, removed_list
 from safetylab.data._dedup import contamination, dedup, eval_items
 from safetylab.data._public import (
-    bundled_meta,
-    bundled_records,
     is_available,
     load_public_with_files,
     public_spec,
