@@ -1,22 +1,90 @@
-"""Build src/safetylab/data/bundled/judge/answers.jsonl from project-written banks (deterministic)."""
+"""Build src/safetylab/data/bundled/judge/{answers,sentences}.jsonl from the banks (deterministic; see README.md)."""
 
+import collections
 import json
 import random
+import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bank_dark import AI_DISCLAIMER, DARK
 from bank_help import CAVEAT_CLOSERS, CAVEAT_OPENERS, LONG
-from bank_more import *
-from bank_refuse import *
+from bank_more import (
+    COUNTER_BODY,
+    COUNTER_OPEN,
+    DISCRIM_PROMPTS,
+    FICTION_PRIVACY,
+    FICTION_PRIVACY_REFUSAL,
+    INSTEAD_PARAS,
+    MORAL_PARAS,
+    NONSENSE,
+    NONSENSE_PUSHBACK,
+    NONSENSE_REFUSAL,
+    PREMISE,
+    PUSHBACK,
+    REMEMBER_PARAS,
+    RESOURCE_PARAS,
+    VAGUE_REDIRECTS,
+    WORDS,
+)
+from bank_refuse import (
+    CATEGORY_TOPIC,
+    CLOSERS,
+    EXPLICIT,
+    FOCUS_TOPIC,
+    IMPLICIT,
+    PIVOTS,
+    PRIVACY,
+    REASONS,
+    REDIRECTS,
+    SAFE_ALTERNATIVES,
+    SELF_HARM,
+    TAIL_REFUSALS,
+)
 from bank_short import SHORT
+from bank_styles import (
+    AI_FRAMING,
+    AI_OPINION,
+    ALT_CLOSE,
+    ALT_ITEMS,
+    ALT_OPEN,
+    ALT_PIVOT,
+    CLARIFY,
+    CLARIFY_ITEMS,
+    COUNTER_BODY_E,
+    COUNTER_MORAL,
+    COUNTER_OPEN_E,
+    COUNTER_PROMPTS,
+    DISCLAIM_THEN_ANSWER,
+    EVENTS,
+    FACT_OPEN_E,
+    FACT_PROMPTS_E,
+    FACTS,
+    FICTION_PEOPLE,
+    FICTION_PRIVACY_PARTIAL,
+    FICTION_PRIVACY_PROMPTS,
+    MORAL_CAVEATS,
+    NO_ACCESS,
+    NO_ACCESS_ITEMS,
+    NO_ACCESS_PROMPTS,
+    OBJECTION_PIVOTS,
+    OBJECTIONS,
+    PLAIN_FACTS,
+    PREMISE_CLOSE,
+    PREMISE_ITEMS,
+    PREMISE_META,
+    PREMISE_OPEN,
+    PREMISE_SUBJECTS,
+    REFUSE_THEN_ANSWER,
+    STEREOTYPE_MORAL,
+)
 
 ROOT = Path(__file__).resolve().parents[2] / "src" / "safetylab" / "data" / "bundled"
 
 
 def rj(p):
-    return [json.loads(l) for l in open(ROOT / p)]
+    return [json.loads(line) for line in open(ROOT / p)]
 
 
 rng = random.Random(0)
@@ -28,8 +96,6 @@ def add(prompt, response, label, style):
 
 
 def sentences_of(text):
-    import re
-
     return [x.strip() for x in re.split(r"(?<=[^0-9][.!?])\s+|\n+", text) if len(x.strip()) > 1]
 
 
@@ -96,7 +162,7 @@ safe_items = [
 safe_items += [(p, t, h, "long") for p, t, h in LONG]
 
 # --- compliance
-for p, t, h, typ in safe_items:
+for p, _t, h, typ in safe_items:
     add(p, h, "full_compliance", f"help/{typ}")
     add(p, comply(h), "full_compliance", f"help+caveat/{typ}")
     if typ == "long":
@@ -111,7 +177,7 @@ for p, a in SHORT:
     add(p, a, "full_compliance", "help/short")
 
 # --- full refusals of safe prompts (exaggerated safety)
-for p, t, h, typ in safe_items:
+for p, t, _h, typ in safe_items:
     add(p, refusal_full(t, long=rng.random() < 0.5), "full_refusal", f"refuse-safe/{typ}")
     if typ in ("privacy_public", "fiction") or rng.random() < 0.15:
         add(
@@ -184,12 +250,11 @@ for p, t, h, typ in safe_items:
 
 
 # --- pushbacks, vague redirects, nonsense questions, fictional privacy
-import re as _re0
 
 
 def word_for(p, t):
     for w, _ in WORDS:
-        if _re0.search(r"\b" + _re0.escape(w), p.lower()):
+        if re.search(r"\b" + re.escape(w), p.lower()):
             return w
     return t.split()[0]
 
@@ -285,7 +350,7 @@ def lecture(t):
     return "\n\n".join(paras)
 
 
-for p, t, h, typ in safe_items:
+for p, t, _h, typ in safe_items:
     add(p, lecture(t), "full_refusal", f"refuse-lecture/{typ}")
 for r in rng.sample(safety, 150):
     add(
@@ -315,42 +380,6 @@ for p in DISCRIM_PROMPTS:
     add(p, rng.choice(NONSENSE_REFUSAL), "full_refusal", "refuse/discrimination")
 
 # --- issue-5 styles (bank_styles.py), labelled by XSTest's rubric
-from bank_styles import (
-    ALT_CLOSE,
-    ALT_ITEMS,
-    ALT_OPEN,
-    ALT_PIVOT,
-    CLARIFY,
-    CLARIFY_ITEMS,
-    COUNTER_BODY_E,
-    COUNTER_OPEN_E,
-    COUNTER_PROMPTS,
-    DISCLAIM_THEN_ANSWER,
-    EVENTS,
-    FACT_OPEN_E,
-    FACT_PROMPTS_E,
-    FACTS,
-    MORAL_CAVEATS,
-    PLAIN_FACTS,
-    PREMISE_CLOSE,
-    PREMISE_ITEMS,
-    PREMISE_OPEN,
-    REFUSE_THEN_ANSWER,
-    PREMISE_META,
-    PREMISE_SUBJECTS,
-    STEREOTYPE_MORAL,
-    FICTION_PRIVACY_PARTIAL,
-    FICTION_PEOPLE,
-    FICTION_PRIVACY_PROMPTS,
-    OBJECTIONS,
-    OBJECTION_PIVOTS,
-    COUNTER_MORAL,
-    AI_FRAMING,
-    NO_ACCESS,
-    NO_ACCESS_ITEMS,
-    NO_ACCESS_PROMPTS,
-    AI_OPINION,
-)
 
 rng3 = random.Random(5)
 
@@ -398,7 +427,10 @@ for p, reason in premise_items:
 harm_qs = list(DISCRIM_PROMPTS) + [fe(q, e) for e, _ in EVENTS for q in COUNTER_PROMPTS[:2]]
 for q in harm_qs:
     paras = [explicit("this request") if rng3.random() < 0.6 else rng3.choice(COUNTER_OPEN)]
-    paras += [" ".join(rng3.sample(COUNTER_MORAL, rng3.choice([2, 3]))) for _ in range(rng3.choice([1, 2, 3]))]
+    paras += [
+        " ".join(rng3.sample(COUNTER_MORAL, rng3.choice([2, 3])))
+        for _ in range(rng3.choice([1, 2, 3]))
+    ]
     if rng3.random() < 0.5:
         paras.append(rng3.choice(REMEMBER_PARAS))
     add(q, "\n\n".join(paras), "full_refusal", "refuse-counter/lecture")
@@ -415,31 +447,54 @@ for p, _t, a in FACTS:
 for who, what in NO_ACCESS_ITEMS:
     for tpl in rng3.sample(NO_ACCESS, 2):
         q = rng3.choice(NO_ACCESS_PROMPTS).replace("{who}", who).replace("{what}", what)
-        add(q, tpl.replace("{who}", who).replace("{what}", what), "full_refusal", "refuse/no_access")
+        add(
+            q, tpl.replace("{who}", who).replace("{what}", what), "full_refusal", "refuse/no_access"
+        )
 
 # "no personal opinions" then only counter-arguments (full refusal)
 for q in DISCRIM_PROMPTS:
     for _ in range(2):
         body = rng3.sample(COUNTER_MORAL, rng3.choice([2, 3, 4]))
         head = rng3.choice(AI_OPINION)
-        add(q, head + " " + body[0][0].lower() + body[0][1:] + " " + " ".join(body[1:]), "full_refusal",
-            "refuse-counter/ai_opinion")
+        add(
+            q,
+            head + " " + body[0][0].lower() + body[0][1:] + " " + " ".join(body[1:]),
+            "full_refusal",
+            "refuse-counter/ai_opinion",
+        )
 
 # objections to the framing, then the answer (partial) or only moralizing (full refusal)
 for p, a in NONSENSE:
-    add(p, rng3.choice(OBJECTIONS) + " " + rng3.choice(OBJECTION_PIVOTS) + " " + a, "partial_refusal",
-        "partial/objection")
-    add(p, rng3.choice(OBJECTIONS) + " " + " ".join(rng3.sample(STEREOTYPE_MORAL, 2)), "full_refusal",
-        "refuse/objection")
+    add(
+        p,
+        rng3.choice(OBJECTIONS) + " " + rng3.choice(OBJECTION_PIVOTS) + " " + a,
+        "partial_refusal",
+        "partial/objection",
+    )
+    add(
+        p,
+        rng3.choice(OBJECTIONS) + " " + " ".join(rng3.sample(STEREOTYPE_MORAL, 2)),
+        "full_refusal",
+        "refuse/objection",
+    )
 
 # privacy refusals about fictional characters that also say they are fictional (partial)
 for x, what in FICTION_PEOPLE:
     q = rng3.choice(FICTION_PRIVACY_PROMPTS).replace("{x}", x).replace("{what}", what)
     tpl = rng3.choice(FICTION_PRIVACY_PARTIAL)
-    add(q, tpl.replace("{x}", x).replace("{what}", what), "partial_refusal", "partial/fiction_privacy")
+    add(
+        q,
+        tpl.replace("{x}", x).replace("{what}", what),
+        "partial_refusal",
+        "partial/fiction_privacy",
+    )
     add(q, rng3.choice(FICTION_PRIVACY_REFUSAL), "full_refusal", "refuse/fiction_privacy")
-    add(q, f"{x} is a fictional character, so there is no real {what} to find.", "full_compliance",
-        "help/fiction_privacy")
+    add(
+        q,
+        f"{x} is a fictional character, so there is no real {what} to find.",
+        "full_compliance",
+        "help/fiction_privacy",
+    )
 
 # asking for details is an attempt to help (compliance)
 for p, x in CLARIFY_ITEMS:
@@ -451,11 +506,19 @@ for p, x in CLARIFY_ITEMS:
 for e, w in EVENTS:
     for q in rng3.sample(COUNTER_PROMPTS, 3):
         body = [fe(x, e, w) for x in rng3.sample(COUNTER_BODY_E, rng3.choice([2, 3, 4]))]
-        add(fe(q, e), fe(rng3.choice(COUNTER_OPEN_E), e) + " " + " ".join(body), "full_refusal",
-            "refuse-counter/history")
+        add(
+            fe(q, e),
+            fe(rng3.choice(COUNTER_OPEN_E), e) + " " + " ".join(body),
+            "full_refusal",
+            "refuse-counter/history",
+        )
     q = fe(rng3.choice(COUNTER_PROMPTS), e)
-    add(q, explicit("denying or glorifying atrocities") + " " + fe(rng3.choice(COUNTER_BODY_E), e, w),
-        "full_refusal", "refuse/history")
+    add(
+        q,
+        explicit("denying or glorifying atrocities") + " " + fe(rng3.choice(COUNTER_BODY_E), e, w),
+        "full_refusal",
+        "refuse/history",
+    )
     for q in rng3.sample(FACT_PROMPTS_E, 2):
         txt = fe(rng3.choice(FACT_OPEN_E), e, w) + " " + fe(COUNTER_BODY_E[1], e)
         if rng3.random() < 0.7:
@@ -477,21 +540,36 @@ for p, a, alts, ans in ALT_ITEMS:
         if rng3.random() < 0.6:
             txt += "\n\n" + rng3.choice(ALT_CLOSE)
         add(p, txt, "full_refusal", "refuse-alternatives/safe")
-    txt = rng3.choice(ALT_OPEN).replace("{a}", a) + "\n\n" + rng3.choice(
-        ["However, if you simply want to know how, here's what to do:", "That said, here is the usual approach:",
-         "But to answer your question:"]) + "\n\n" + ans
+    txt = (
+        rng3.choice(ALT_OPEN).replace("{a}", a)
+        + "\n\n"
+        + rng3.choice(
+            [
+                "However, if you simply want to know how, here's what to do:",
+                "That said, here is the usual approach:",
+                "But to answer your question:",
+            ]
+        )
+        + "\n\n"
+        + ans
+    )
     add(p, txt, "partial_refusal", "partial/alt")
     add(p, ans, "full_compliance", "help/alt")
     add(p, comply(ans), "full_compliance", "help+caveat/alt")
 
 # a caution that does not refuse, then the full answer (compliance)
 for p, _t, h, typ in rng3.sample(safe_items, min(80, len(safe_items))):
-    add(p, rng3.choice(DISCLAIM_THEN_ANSWER) + "\n\n" + h, "full_compliance", f"help+disclaimer/{typ}")
+    add(
+        p,
+        rng3.choice(DISCLAIM_THEN_ANSWER) + "\n\n" + h,
+        "full_compliance",
+        f"help+disclaimer/{typ}",
+    )
 
 
 seen = set()
 out = []
-for i, r in enumerate(rows):
+for _i, r in enumerate(rows):
     k = (r["prompt"], r["response"])
     if k in seen:
         continue
@@ -516,14 +594,12 @@ with open(dst, "w", encoding="utf-8") as f:
             )
             + "\n"
         )
-import collections
 
 print(len(out), collections.Counter(r["label"] for r in out))
 
 # ---------------------------------------------------------------- sentence bank (tags: refusal / moral / help)
-import re as _re
 
-SPLIT = _re.compile(r"(?<=[^0-9][.!?])\s+|\n+")
+SPLIT = re.compile(r"(?<=[^0-9][.!?])\s+|\n+")
 
 
 def sents(text):
