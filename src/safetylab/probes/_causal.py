@@ -74,28 +74,13 @@ def _refused(
     return [g.text for g in gens], [refused(j.label) for j in judg]
 
 
-def _balanced(rows: list[dict[str, Any]], key: str, n: int) -> list[dict[str, Any]]:
-    """Up to ``n`` rows taken in turn from each ``key`` group, in id order (deterministic)."""
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for r in sorted(rows, key=lambda r: r["id"]):
-        groups.setdefault(r[key], []).append(r)
-    out: list[dict[str, Any]] = []
-    depth = 0
-    while len(out) < min(n, len(rows)):
-        for g in sorted(groups):
-            if depth < len(groups[g]) and len(out) < n:
-                out.append(groups[g][depth])
-        depth += 1
-    return out
-
-
 def _suite_prompts(cfg: ProbeConfig) -> dict[str, list[Prompt]]:
     """``harm``: bundled held-out harmful requests; ``xsafe``: bundled safe-but-sensitive prompts
     (both balanced over categories, ``n_generate`` each)."""
-    from safetylab.data import load_bundled
+    from safetylab.data import load_bundled, round_robin
 
-    harm = _balanced(load_bundled("harmful"), "category", cfg.n_generate)
-    xsafe = _balanced(load_bundled("sensitive-safe"), "type", cfg.n_generate)
+    harm = round_robin(load_bundled("harmful"), "category", cfg.n_generate)
+    xsafe = round_robin(load_bundled("sensitive-safe"), "type", cfg.n_generate)
     return {
         "harm": [Prompt(r["prompt"], "probe-harm", "unsafe", r["category"], r["id"]) for r in harm],
         "xsafe": [
