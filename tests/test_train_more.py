@@ -466,7 +466,7 @@ def test_cli_errors_are_one_line(tiny_folder, tmp_path, capsys):
 def test_bench_mixture_and_study_baseline_match_the_library(tokenizer):
     from collections import Counter
 
-    from safetylab.train._bench import _study_run, bench_mixture, flops_per_token
+    from safetylab.bench._train import _study_run, bench_mixture, flops_per_token
 
     rows = bench_mixture()
     assert len(rows) == 1000 and bench_mixture() == rows  # fixed, seeded order
