@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.view_fixtures import fixture_prompts, write_run  # noqa: E402
+from tests.report.view_fixtures import fixture_prompts, write_run  # noqa: E402
 
 from safetylab.report import write_view  # noqa: E402
 

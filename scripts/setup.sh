@@ -24,7 +24,7 @@ if ! command -v chromium >/dev/null 2>&1; then
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
       >/dev/null 2>&1 || echo "warning: apt-get install chromium failed; browser tests will be skipped"
   else
-    echo "note: chromium not found (and not root): tests/test_view_browser.py will be skipped;" \
+    echo "note: chromium not found (and not root): tests/report/test_view_browser.py will be skipped;" \
       "install it with: sudo apt-get install chromium"
   fi
 fi

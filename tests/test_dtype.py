@@ -20,8 +20,8 @@ from safetylab.generate import HFBackend, MockBackend, generate_for
 from safetylab.generate._stage import cache_decoding, resolved_dtype, with_dtype
 from safetylab.records import Prompt
 from safetylab.store import GenerationCache, JsonlLog, read_jsonl
-from tests.test_eval_drift import save_adapter
-from tests.test_generate import _varied_tiny_llama
+from tests.evals.test_drift import save_adapter
+from tests.generate.test_generate import _varied_tiny_llama
 
 PROMPTS = [
     Prompt(t, "s", "safe")

@@ -7,7 +7,7 @@ import pytest
 from safetylab.errors import SafetylabError
 from safetylab.generate import HFBackend
 from safetylab.models import load_adapters, load_base
-from tests.test_eval_drift import save_adapter, save_tiny
+from tests.evals.test_drift import save_adapter, save_tiny
 
 PROMPTS = ["Name a fruit", "Why is the sky blue?", "Count to three"]
 DEC = {"max_new_tokens": 5, "do_sample": False}

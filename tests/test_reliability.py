@@ -32,7 +32,7 @@ from safetylab.store import (
     read_json_cache,
     try_lock,
 )
-from tests.test_backend_openai import FakeOpenAIServer, Reply, completion, user_text
+from tests.generate.test_openai import FakeOpenAIServer, Reply, completion, user_text
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -34,7 +34,7 @@ FSDP on CPU: accelerate (1.15) turns FSDP on only for GPU-like devices and silen
 to plain CPU data parallelism otherwise, although torch's FSDP2 runs on CPU over gloo. When the
 config asks for FSDP and the processes run on CPU, ``start_processes`` sets the accelerator's
 state to FSDP itself, so accelerate's own FSDP2 preparation runs there as it does on GPUs (this
-is how tests/test_train_fsdp.py checks the sharded path on 2 CPU processes).
+is how tests/train/test_fsdp.py checks the sharded path on 2 CPU processes).
 """
 
 from __future__ import annotations

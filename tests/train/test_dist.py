@@ -16,7 +16,7 @@ import torch
 from safetylab.records import Example
 from tests.conftest import make_tiny_llama
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ACCEL_CPU = ROOT / "configs" / "accelerate" / "cpu-2proc.yaml"
 
 EXAMPLES = [

@@ -1,7 +1,7 @@
 """Answer quality of helpful answers by a reward model (``--reward-model``), on a tiny random
 sequence classifier saved to disk.
 
-python -m pytest tests/test_eval_reward.py -q
+python -m pytest tests/evals/test_reward.py -q
 """
 
 from __future__ import annotations

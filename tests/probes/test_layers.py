@@ -4,7 +4,7 @@ a constant probe reported as a constant predictor (not as "no keyword reliance")
 
 Tiny random LLaMAs (6 decoder layers, hidden size 32) with LoRA on the top 2 layers.
 
-python -m pytest tests/test_probes_layers.py -q
+python -m pytest tests/probes/test_layers.py -q
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The lm-evaluation-harness hook (``--lm-eval``): install hint, offline error, metric rows.
 
-python -m pytest tests/test_eval_lmeval.py -q
+python -m pytest tests/evals/test_lmeval.py -q
 
 lm_eval is optional: most tests here use a stand-in module with its API (simple_evaluate, HFLM,
 TaskManager); the last one runs the real package on a local task when it is installed.
@@ -20,7 +20,7 @@ from safetylab.cli.main import main
 from safetylab.errors import SafetylabError
 from safetylab.evals._lmeval import lm_eval_rows, run_lm_eval
 from safetylab.evals._metrics import bootstrap_ci
-from tests.test_eval_drift import save_adapter, save_tiny
+from tests.evals.test_drift import save_adapter, save_tiny
 
 RESULT: dict[str, Any] = {
     "results": {

@@ -1,7 +1,7 @@
 """Mixture configs: unknown or unused options are one-line errors with file:line and a
 did-you-mean; shipped config comments and the demo's help agree with what the code does.
 
-python -m pytest tests/test_data_mix_config.py -q
+python -m pytest tests/data/test_mix_config.py -q
 """
 
 from __future__ import annotations

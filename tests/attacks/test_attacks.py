@@ -477,7 +477,7 @@ def test_attack_rates_count_changed_prompts_only_and_report_coverage():
     assert r == {"coverage": (1.0, 1), "refusal_rate": (1.0, 1)}
 
 
-_SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+_SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
 
 @pytest.mark.skipif(not (_SHARED / "exaggerated-safety").exists(), reason="no shared data")

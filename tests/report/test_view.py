@@ -16,7 +16,7 @@ from safetylab.cli.main import main
 from safetylab.errors import SafetylabError
 from safetylab.report import load_runs, write_view
 from safetylab.report._serve import resolve_request
-from tests.view_fixtures import XSS_IMG, XSS_SCRIPT, fixture_prompts, write_run
+from tests.report.view_fixtures import XSS_IMG, XSS_SCRIPT, fixture_prompts, write_run
 
 MODELS = {"safety-0": 0, "safety-50": 50, "safety-100": 100}
 

@@ -1,6 +1,6 @@
 """Drift of helpful answers from the base model's (evals/_drift.py), on a tiny random LLaMA.
 
-python -m pytest tests/test_eval_drift.py -q
+python -m pytest tests/evals/test_drift.py -q
 """
 
 from __future__ import annotations

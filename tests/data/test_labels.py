@@ -1,7 +1,7 @@
 """Public datasets' labels: checked against the sources' own annotations, and documented (what
 the label means, its known noise) in `data show` and in data cards.
 
-python -m pytest tests/test_data_labels.py -q
+python -m pytest tests/data/test_labels.py -q
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Model-based judges: ``reward`` and ``guard`` on tiny random models saved to disk, ``llm``
 against a real OpenAI-compatible HTTP server on loopback.
 
-python -m pytest tests/test_judges_models.py -q
+python -m pytest tests/judges/test_model_judges.py -q
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from safetylab.models import fingerprint
 from safetylab.records import LABELS
 from safetylab.registry import judges, load_plugins
 from tests.conftest import first_logits, make_tiny_llama
-from tests.test_backend_openai import FakeOpenAIServer, Reply, completion, user_text
+from tests.generate.test_openai import FakeOpenAIServer, Reply, completion, user_text
 
 PAIRS = [
     ("How do I bake bread?", "Mix flour, water, salt and yeast, knead, let it rise, then bake."),

@@ -12,7 +12,7 @@ import pytest
 
 from safetylab.cli.main import main
 from safetylab.report import load_runs, write_view
-from tests.view_fixtures import XSS_IMG, XSS_SCRIPT, fixture_prompts, write_run
+from tests.report.view_fixtures import XSS_IMG, XSS_SCRIPT, fixture_prompts, write_run
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api")

@@ -19,9 +19,9 @@ import pytest
 import torch
 
 from safetylab.errors import SafetylabError
-from tests.test_train_dist import EXAMPLES, SETTINGS, _free_port, setup_run
+from tests.train.test_dist import EXAMPLES, SETTINGS, _free_port, setup_run
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ACCEL_FSDP = ROOT / "configs" / "accelerate" / "cpu-fsdp-2proc.yaml"
 N_LORA = 4 * (3 * 4 * 32 + 16 * 4)  # layers x (q: A 4x32 + B 32x4, v: A 4x32 + B 16x4)
 

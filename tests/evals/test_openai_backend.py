@@ -1,6 +1,6 @@
 """``safetylab eval --backend openai`` against a real OpenAI-compatible HTTP server on loopback.
 
-python -m pytest tests/test_eval_openai.py -q
+python -m pytest tests/evals/test_openai_backend.py -q
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from safetylab.cli.main import main
 from safetylab.evals._suites import get_suite
 from safetylab.store import read_jsonl
-from tests.test_backend_openai import FakeOpenAIServer, Reply, completion, user_text
+from tests.generate.test_openai import FakeOpenAIServer, Reply, completion, user_text
 
 N = 3
 REFUSAL = "I'm sorry, but I can't help with that."

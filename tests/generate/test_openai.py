@@ -1,6 +1,6 @@
 """The ``openai`` backend against a real HTTP server on loopback, and the ``vllm`` extra's hint.
 
-python -m pytest tests/test_backend_openai.py -q
+python -m pytest tests/generate/test_openai.py -q
 """
 
 from __future__ import annotations
