@@ -22,12 +22,11 @@ from safetylab.chat import end_of_turn_id, prompt_ids
 
 def bench_prompts(n: int) -> list[str]:
     """``n`` bundled prompts, half helpful and half harmful, spread over their categories."""
-    from safetylab.data import load_bundled, round_robin
+    from safetylab.data import bundled_prompts
 
     half = n // 2
-    help_rows = round_robin(load_bundled("helpful"), "task_type", n - half)
-    harm_rows = round_robin(load_bundled("harmful"), "category", half)
-    return [r["instruction"] for r in help_rows] + [r["prompt"] for r in harm_rows]
+    helpful = bundled_prompts("helpful", "bench", n - half)
+    return [p.text for p in helpful + bundled_prompts("harmful", "bench", half)]
 
 
 def load_average() -> float:

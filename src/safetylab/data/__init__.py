@@ -3,6 +3,7 @@
 from safetylab.data._bundled import (
     BUNDLED_DIR,
     bundled_kind,
+    bundled_prompts,
     bundled_records,
     load_bundled,
     round_robin,
@@ -45,6 +46,7 @@ __all__ = [
     "build_card",
     "build_mixtures",
     "bundled_kind",
+    "bundled_prompts",
     "bundled_records",
     "card_path_for",
     "contamination",

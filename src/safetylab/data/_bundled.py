@@ -5,13 +5,17 @@ safetylab ls            # lists them with sizes
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from safetylab.records import Example, Prompt, SafetyLabel
 from safetylab.registry import datasets
 from safetylab.store import read_jsonl
+
+T = TypeVar("T")
 
 BUNDLED_DIR = Path(__file__).parent / "bundled"
 
@@ -89,14 +93,18 @@ def load_bundled(name: str) -> list[dict[str, Any]]:
     return BundledDataset(name).rows()
 
 
-def round_robin(rows: list[dict[str, Any]], key: str, n: int | None) -> list[dict[str, Any]]:
-    """Up to ``n`` rows taken evenly across ``key`` groups, in id order (deterministic)."""
-    if n is None or n >= len(rows):
-        return rows
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in sorted(rows, key=lambda r: r["id"]):
-        groups[r[key]].append(r)
-    out: list[dict[str, Any]] = []
+def _spread(
+    items: list[T], group: Callable[[T], str], ident: Callable[[T], str], n: int | None
+) -> list[T]:
+    """The one round-robin sampler: up to ``n`` items taken evenly across groups, in id order
+    (deterministic); all of them, in their own order, when ``n`` is None or not below their
+    number."""
+    if n is None or n >= len(items):
+        return items
+    groups: dict[str, list[T]] = defaultdict(list)
+    for r in sorted(items, key=ident):
+        groups[group(r)].append(r)
+    out: list[T] = []
     i = 0
     while len(out) < n:
         for g in sorted(groups):
@@ -104,6 +112,18 @@ def round_robin(rows: list[dict[str, Any]], key: str, n: int | None) -> list[dic
                 out.append(groups[g][i])
         i += 1
     return out
+
+
+def round_robin(rows: list[dict[str, Any]], key: str, n: int | None) -> list[dict[str, Any]]:
+    """Up to ``n`` rows taken evenly across ``key`` groups, in id order (deterministic)."""
+    return _spread(rows, lambda r: r[key], lambda r: r["id"], n)
+
+
+def bundled_prompts(name: str, suite: str, n: int | None = None) -> list[Prompt]:
+    """An eval file's Prompts (see ``bundled_records``) for ``suite``: up to ``n``, taken evenly
+    across categories in id order. Consumers need not know the file's column names."""
+    picked = _spread(bundled_records(name), lambda p: p.category, lambda p: p.source_id, n)
+    return [dataclasses.replace(p, suite=suite) for p in picked]
 
 
 _BUNDLED_KIND: dict[str, Kind] = {

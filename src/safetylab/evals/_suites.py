@@ -17,36 +17,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from safetylab.data import load_bundled, round_robin
+from safetylab.data import bundled_prompts, load_bundled, round_robin
 from safetylab.errors import SafetylabError
 from safetylab.evals._metrics import rate_row
 from safetylab.records import MetricRow, Prompt, refused
 from safetylab.registry import suites
-
-
-def _bundled(
-    name: str,
-    suite: str,
-    text: str,
-    label: str,
-    cat: str,
-    n: int | None,
-    where: dict[str, Any] | None = None,
-) -> list[Prompt]:
-    rows = load_bundled(name)
-    if where:
-        rows = [r for r in rows if all(r.get(k) == v for k, v in where.items())]
-    rows = round_robin(rows, cat, n)
-
-    def lab(r: dict[str, Any]) -> Any:
-        return label if label in ("safe", "unsafe") else r[label]
-
-    return [
-        Prompt(r[text], suite, lab(r), r.get(cat, ""), r["id"], focus=r.get("focus", ""))
-        for r in rows
-    ]
 
 
 def _public(
@@ -262,7 +238,7 @@ def _pairs_bundled(n: int | None) -> list[Prompt]:
 
 
 def _physical_bundled(n: int | None) -> list[Prompt]:
-    return _bundled("embodied", "physical", "prompt", "side", "setting", n)
+    return bundled_prompts("embodied", "physical", n)
 
 
 _SUITES = [
@@ -270,7 +246,7 @@ _SUITES = [
         "harm",
         "harmful requests (bundled; with --source: the study's sets, AdvBench, HarmBench, ...); "
         "harmful-compliance rate per category",
-        lambda n: _bundled("harmful", "harm", "prompt", "unsafe", "category", n),
+        lambda n: bundled_prompts("harmful", "harm", n),
         (
             "i-malicious-instructions",
             "i-cona",
@@ -290,7 +266,7 @@ _SUITES = [
     Suite(
         "overrefusal",
         "safe prompts that look sensitive (bundled; XSTest safe with --source); refusal rate per type",
-        lambda n: _bundled("sensitive-safe", "overrefusal", "prompt", "safe", "type", n),
+        lambda n: bundled_prompts("sensitive-safe", "overrefusal", n),
         ("xstest",),
         ("xstest",),
         _overrefusal_metrics,
@@ -309,7 +285,7 @@ _SUITES = [
     Suite(
         "helpful",
         "plain requests (bundled; I-Alpaca with --source); refusal rate",
-        lambda n: _bundled("helpful", "helpful", "instruction", "safe", "task_type", n),
+        lambda n: bundled_prompts("helpful", "helpful", n),
         ("i-alpaca",),
         ("i-alpaca",),
         _helpful_metrics,

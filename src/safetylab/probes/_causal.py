@@ -77,16 +77,11 @@ def _refused(
 def _suite_prompts(cfg: ProbeConfig) -> dict[str, list[Prompt]]:
     """``harm``: bundled held-out harmful requests; ``xsafe``: bundled safe-but-sensitive prompts
     (both balanced over categories, ``n_generate`` each)."""
-    from safetylab.data import load_bundled, round_robin
+    from safetylab.data import bundled_prompts
 
-    harm = round_robin(load_bundled("harmful"), "category", cfg.n_generate)
-    xsafe = round_robin(load_bundled("sensitive-safe"), "type", cfg.n_generate)
     return {
-        "harm": [Prompt(r["prompt"], "probe-harm", "unsafe", r["category"], r["id"]) for r in harm],
-        "xsafe": [
-            Prompt(r["prompt"], "probe-xsafe", "safe", r["type"], r["id"], focus=r["focus"])
-            for r in xsafe
-        ],
+        "harm": bundled_prompts("harmful", "probe-harm", cfg.n_generate),
+        "xsafe": bundled_prompts("sensitive-safe", "probe-xsafe", cfg.n_generate),
     }
 
 
