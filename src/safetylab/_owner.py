@@ -58,10 +58,6 @@ class DirLock:
             is_singleton=reentrant,
         )
 
-    @property
-    def is_locked(self) -> bool:
-        return self._held
-
     def holder(self) -> dict[str, Any] | None:
         """Who holds (or, after a crash, last held) the lock, from the lock file."""
         try:

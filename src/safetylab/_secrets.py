@@ -17,10 +17,6 @@ def mask_url(url: str) -> str:
     return _USERINFO.sub(lambda m: f"{m.group('scheme')}***@", url)
 
 
-def has_credentials(url: str) -> bool:
-    return bool(_USERINFO.search(url))
-
-
 def mask_secrets(obj: Any) -> Any:
     """``obj`` (str, list, tuple or dict, nested) with every URL's credentials masked."""
     if isinstance(obj, str):

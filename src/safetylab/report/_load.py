@@ -95,10 +95,6 @@ def is_run_dir(path: Path) -> bool:
     return (path / "generations.jsonl").is_file()
 
 
-def is_study_dir(path: Path) -> bool:
-    return (path / "cells").is_dir() or any((path / t).is_file() for t in _ANSWER_TABLES)
-
-
 def _judge_name(full: str, all_names: set[str]) -> str:
     """``strmatch-plus@1`` -> ``strmatch-plus`` unless two versions of one judge are present."""
     short = full.split("@", 1)[0]

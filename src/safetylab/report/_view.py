@@ -58,12 +58,6 @@ def _safe_json(obj: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _clean(v: Any) -> Any:
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    return v
-
-
 def _codes(values: pd.Series) -> tuple[list[str], list[int]]:
     cats = pd.Categorical(values.astype(str))
     return [str(c) for c in cats.categories], [int(c) for c in cats.codes]
