@@ -305,19 +305,43 @@ def findings(pts: dict[tuple[str, int], dict[str, Any]], strategies: list[str],
             continue
         n0, p0 = line[0]
         nl, pl = line[-1]
-        out.append(
-            f"{s}: harmful compliance {p0['harmful'][0]:.0%} at N={n0} -> {pl['harmful'][0]:.0%} "
-            f"at N={nl}"
-            + (f"; safe-prompt refusal {p0['safe'][0]:.0%} -> {pl['safe'][0]:.0%}"
-               if "safe" in p0 and "safe" in pl else "")
-            + (f"; plain-prompt refusal {p0['plain'][0]:.0%} -> {pl['plain'][0]:.0%}"
-               if "plain" in p0 and "plain" in pl else "")
-            + "."
-        )  # fmt: skip
+        if len(line) == 1:
+            out.append(
+                f"{s} N={n0}: harmful compliance {p0['harmful'][0]:.0%}"
+                + "".join(f", {what} {p0[k][0]:.0%}" for k, what in
+                          (("safe", "safe-prompt refusal"), ("plain", "plain-prompt refusal"))
+                          if k in p0)
+                + "."
+            )  # fmt: skip
+        else:
+            out.append(
+                f"{s}: harmful compliance {p0['harmful'][0]:.0%} at N={n0} -> {pl['harmful'][0]:.0%} "
+                f"at N={nl}"
+                + (f"; safe-prompt refusal {p0['safe'][0]:.0%} -> {pl['safe'][0]:.0%}"
+                   if "safe" in p0 and "safe" in pl else "")
+                + (f"; plain-prompt refusal {p0['plain'][0]:.0%} -> {pl['plain'][0]:.0%}"
+                   if "plain" in p0 and "plain" in pl else "")
+                + "."
+            )  # fmt: skip
         ok = [(n, p) for n, p in line if p["harmful"][0] <= threshold and "safe" in p]
         if ok:
             n, p = min(ok, key=lambda t: (t[1]["safe"][0], t[0]))
             best[s] = (n, p["safe"], p.get("plain", (float("nan"),) * 5))
+    shared = [n for n in {n for _, n in pts} if sum((s, n) in pts for s in strategies) > 1]
+    if shared:  # the strategies side by side at the largest N they share
+        n = max(shared)
+        side = [
+            f"{s} {pts[(s, n)]['harmful'][0]:.0%} / {pts[(s, n)]['safe'][0]:.0%} / "
+            f"{pts[(s, n)]['plain'][0]:.0%}"
+            for s in strategies
+            if (s, n) in pts and all(k in pts[(s, n)] for k in ("harmful", "safe", "plain"))
+        ]
+        if len(side) > 1:
+            out.append(
+                f"At N={n} (harmful compliance / safe-prompt refusal / plain-prompt refusal): "
+                + "; ".join(side)
+                + "."
+            )
     if best:
         ranked = sorted(best.items(), key=lambda t: t[1][1][0])
         parts = [f"{s} N={n} refuses {safe[0]:.0%} of safe prompts" + (
