@@ -427,3 +427,19 @@ def test_vllm_cells_share_one_engine_per_base_model(tmp_path, monkeypatch):
     assert built == [("m", "/x/a")]  # one engine
     assert a.lora == ("adapter", 1, "/x/a") and b.lora == ("safety-only-16", 2, "/x/b")
     assert a2.lora == a.lora and b.fingerprint == "fp:/x/b:vllm" != a.fingerprint
+
+
+def test_vllm_missing_gives_install_hint_and_writes_nothing(tmp_path, capsys):
+    import importlib.util
+
+    from safetylab.cli.main import main
+
+    if importlib.util.find_spec("vllm") is not None:
+        pytest.skip("vllm is installed")
+    cfg_path = write_cfg(tmp_path, MOCK.replace("backend: mock", "backend: vllm"))
+    assert main(["study", str(cfg_path), "--out", str(tmp_path / "s")]) == 2
+    assert "pip install 'safetylab[vllm]'" in capsys.readouterr().err
+    args = ["eval", "--backend", "vllm", "--suites", "harm", "--out", str(tmp_path / "e")]
+    assert main(args) == 2
+    assert "pip install 'safetylab[vllm]'" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists() and not (tmp_path / "e").exists()

@@ -478,6 +478,10 @@ def run_study(cfg: StudyConfig, out: str | Path, *, shard: tuple[int, int] = (1,
     from safetylab.registry import load_plugins
 
     load_plugins()
+    if cfg.backend == "vllm":  # without vllm: the install hint, before anything is written
+        from safetylab.generate._vllm import import_vllm
+
+        import_vllm()
     return Study(cfg, out, source=source, force=force).run_shard(shard)
 
 

@@ -50,6 +50,10 @@ def openai_backend(cfg: EvalConfig, model: str) -> OpenAIBackend:
 def check_options(cfg: EvalConfig) -> None:
     """Options that cannot work together fail before anything is loaded or generated."""
     local = cfg.backend == "hf"
+    if cfg.backend == "vllm":  # without vllm: the install hint, before the run dir is written
+        from safetylab.generate._vllm import import_vllm
+
+        import_vllm()
     if cfg.temperature < 0:
         raise SafetylabError(f"--temperature must be >= 0, 0 for greedy (got {cfg.temperature})")
     if cfg.temperature and not 0 < cfg.top_p <= 1:
