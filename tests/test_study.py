@@ -400,8 +400,7 @@ def test_vllm_cells_share_one_engine_per_base_model(tmp_path, monkeypatch):
     import types
     from collections import namedtuple
 
-    from safetylab import sweep
-    from safetylab.generate import _vllm
+    from safetylab import generate, sweep
 
     built = []
 
@@ -417,7 +416,7 @@ def test_vllm_cells_share_one_engine_per_base_model(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "vllm", types.ModuleType("vllm"))
     monkeypatch.setitem(sys.modules, "vllm.lora", types.ModuleType("vllm.lora"))
     monkeypatch.setitem(sys.modules, "vllm.lora.request", req)
-    monkeypatch.setattr(_vllm, "VLLMBackend", FakeVLLM)
+    monkeypatch.setattr(generate, "VLLMBackend", FakeVLLM)
     monkeypatch.setattr(sweep, "_vllm_fingerprint", lambda m, t, a: f"fp:{a}:vllm")
     cfg = load_study(write_cfg(tmp_path, MOCK.replace("backend: mock", "backend: vllm")))
     study = Study(cfg, tmp_path / "s")

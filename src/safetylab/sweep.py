@@ -248,7 +248,7 @@ class Study:
         if cfg.backend == "vllm" and adapter is not None:
             return self.vllm_backend(model, adapter, name)
         if cfg.backend == "openai":
-            from safetylab.generate._openai import OpenAIBackend
+            from safetylab.generate import OpenAIBackend
 
             return OpenAIBackend(str(cfg.base_url), name)  # the server serves each adapter by name
         from safetylab.generate import HFBackend
@@ -264,11 +264,13 @@ class Study:
         """One vLLM engine per base model for every cell's adapter (a LoRARequest each)."""
         import copy
 
-        from safetylab.generate import _vllm
+        from safetylab import generate
 
         engine = self._engines.get(model)
         if engine is None:
-            engine = _vllm.VLLMBackend(model, adapter=adapter, batch_size=self.cfg.eval.batch_size)
+            engine = generate.VLLMBackend(
+                model, adapter=adapter, batch_size=self.cfg.eval.batch_size
+            )
             self._engines[model] = engine
             self._lora_of[model] = {str(adapter): engine.lora}
             return engine
@@ -479,7 +481,7 @@ def run_study(cfg: StudyConfig, out: str | Path, *, shard: tuple[int, int] = (1,
 
     load_plugins()
     if cfg.backend == "vllm":  # without vllm: the install hint, before anything is written
-        from safetylab.generate._vllm import import_vllm
+        from safetylab.generate import import_vllm
 
         import_vllm()
     return Study(cfg, out, source=source, force=force).run_shard(shard)

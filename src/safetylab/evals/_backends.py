@@ -51,7 +51,7 @@ def check_options(cfg: EvalConfig) -> None:
     """Options that cannot work together fail before anything is loaded or generated."""
     local = cfg.backend == "hf"
     if cfg.backend == "vllm":  # without vllm: the install hint, before the run dir is written
-        from safetylab.generate._vllm import import_vllm
+        from safetylab.generate import import_vllm
 
         import_vllm()
     if cfg.temperature < 0:

@@ -3,7 +3,7 @@
 from safetylab.generate._backends import Backend, HFBackend, MockBackend
 from safetylab.generate._openai import OpenAIBackend
 from safetylab.generate._stage import generate_for, resolved_dtype
-from safetylab.generate._vllm import VLLMBackend
+from safetylab.generate._vllm import VLLMBackend, import_vllm
 
 __all__ = [
     "Backend",
@@ -12,6 +12,7 @@ __all__ = [
     "OpenAIBackend",
     "VLLMBackend",
     "generate_for",
+    "import_vllm",
     "resolved_dtype",
 ]
 

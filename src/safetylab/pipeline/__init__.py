@@ -1,5 +1,6 @@
 """The pipeline: one generate -> judge -> metrics stage, and the study's cells around it."""
 
+from safetylab.pipeline._cell import distill_prompts, general_examples, write_general_file
 from safetylab.pipeline._config import (
     EvalSpec,
     GeneralSpec,
@@ -14,9 +15,12 @@ __all__ = [
     "GeneralSpec",
     "StageResult",
     "StudyConfig",
+    "distill_prompts",
+    "general_examples",
     "generate_and_judge",
     "labels_of",
     "load_study",
     "parse_study",
     "stage_metrics",
+    "write_general_file",
 ]
