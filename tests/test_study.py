@@ -442,3 +442,33 @@ def test_vllm_missing_gives_install_hint_and_writes_nothing(tmp_path, capsys):
     assert main(args) == 2
     assert "pip install 'safetylab[vllm]'" in capsys.readouterr().err
     assert not (tmp_path / "s").exists() and not (tmp_path / "e").exists()
+
+
+def test_a_killed_study_resumes_to_the_same_bytes(tmp_path):
+    from tests.test_kill_resume import child_env, files_of, kill_and_resume, run_cli
+
+    cfg_path = write_cfg(tmp_path)
+    argv = ["study", str(cfg_path)]
+    # timestamps, lock holders, the viewer page (fresh nonce), a cell's seconds
+    volatile = ("manifest.json", ".safetylab-run.lock", "view.html", "done.json")
+    ref = tmp_path / "ref"
+    assert run_cli([*argv, "--out", str(ref)], child_env(tmp_path / "c0")) == 0
+
+    def files(out: Path) -> dict[str, bytes]:  # data cards name the study dir's own files
+        return {k: v.replace(str(out).encode(), b"OUT") for k, v in files_of(out, volatile).items()}
+
+    want = files(ref)
+    kills = 0
+    for seed in range(2):
+        out = tmp_path / f"run{seed}"
+        kills += kill_and_resume(
+            [*argv, "--out", str(out)],
+            child_env(tmp_path / f"c{seed + 1}"),
+            seed,
+            max_delay=4.0,
+            ready=lambda out=out: (out / "cells.json").exists(),
+        )
+        got = files(out)
+        assert sorted(got) == sorted(want), f"seed {seed}"
+        assert got == want, f"seed {seed}"
+    assert kills >= 1
