@@ -484,6 +484,11 @@ def run_study(cfg: StudyConfig, out: str | Path, *, shard: tuple[int, int] = (1,
         from safetylab.generate import import_vllm
 
         import_vllm()
+    if cfg.backend in ("hf", "vllm"):  # a missing model fails before anything is written
+        from safetylab.models import resolve_model_path
+
+        for m in cfg.models:
+            resolve_model_path(m)
     return Study(cfg, out, source=source, force=force).run_shard(shard)
 
 

@@ -31,11 +31,15 @@ def _bad_config(tmp_path, text):
 @pytest.mark.parametrize(
     "text,message",
     [
-        ("judges: [strmatchplus]\n", "unknown judge 'strmatchplus'; did you mean 'strmatch-plus'?"),
-        ("gird: [0, 5]\n", "unknown option 'gird'; did you mean 'grid'?"),
-        ("grid: [0, -5]\n", "grid must be a list of counts >= 0"),
-        ("grid: [0, 5\nseed: 1\n", "c.yaml:2:5: not valid YAML"),
-        ("train: {lr: 0.1, epoch: 2}\n", "train: unknown option 'epoch'; did you mean 'epochs'?"),
+        (
+            "eval: {judges: [strmatchplus]}\n",
+            "c.yaml:1:17: eval.judges.strmatchplus: unknown judge 'strmatchplus'; did you mean "
+            "'strmatch-plus'?",
+        ),
+        ("sizs: [0, 5]\n", "c.yaml:1:1: sizs: unknown option 'sizs'; did you mean 'sizes'?"),
+        ("sizes: [0, -5]\n", "c.yaml:1:12: sizes.1: expected an integer >= 0, got -5"),
+        ("sizes: [0, 5\nseeds: [1]\n", "c.yaml:2:6: not valid YAML"),
+        ("train: {lr: 0.1, epoch: 2}\n", "unknown option 'epoch'; did you mean 'epochs'?"),
     ],
 )
 def test_bad_config_is_one_line_and_exit_2(tmp_path, capsys, text, message):
