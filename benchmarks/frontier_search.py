@@ -84,7 +84,7 @@ def distill_general(work: Path, n: int, max_new_tokens: int) -> Path:
     from safetylab.data import bundled_records
     from safetylab.generate import HFBackend, generate_for
     from safetylab.models import load_base
-    from safetylab.pipeline._cell import distill_prompts, general_examples, write_general_file
+    from safetylab.pipeline import distill_prompts, general_examples, write_general_file
     from safetylab.store import GenerationCache, JsonlLog, cache_dir
 
     rows = [{"instruction": r.text, "category": r.category} for r in bundled_records("general")][:n]
