@@ -42,8 +42,6 @@ PENDING: set[tuple[str, str]] = {
     ("safetylab/pipeline/_config.py", "safetylab.evals._suites"),
     ("safetylab/pipeline/_config.py", "safetylab.train._config"),
     ("safetylab/sweep.py", "safetylab.judges._spec"),
-    ("safetylab/sweep.py", "safetylab.generate._openai"),
-    ("safetylab/sweep.py", "safetylab.generate._vllm"),
     ("safetylab/sweep.py", "safetylab.pipeline._cell"),
     ("safetylab/sweep.py", "safetylab.evals._capability"),
     ("safetylab/sweep.py", "safetylab.evals._run"),
