@@ -472,3 +472,67 @@ def test_a_killed_study_resumes_to_the_same_bytes(tmp_path):
         assert sorted(got) == sorted(want), f"seed {seed}"
         assert got == want, f"seed {seed}"
     assert kills >= 1
+
+
+def test_hf_study_on_a_tiny_random_llama_trains_generates_and_resumes(tokenizer, tmp_path):
+    from tests.conftest import make_tiny_llama
+
+    model = tmp_path / "tiny"
+    make_tiny_llama(len(tokenizer), seed=3).save_pretrained(model)
+    tokenizer.save_pretrained(model)
+    general = tmp_path / "general.jsonl"  # a random model's distilled answers would be empty
+    general.write_text(
+        "".join(
+            json.dumps({"q": f"Name a color number {i}.", "a": f"Blue, number {i}."}) + "\n"
+            for i in range(6)
+        )
+    )
+    text = f"""\
+models: [{model}]
+general: {{file: {general}, instruction_col: q, output_col: a, distill: false}}
+strategies:
+  safety-only: {{}}
+  context-aware: {{sizes: [8]}}
+sizes: [0, 8]
+seeds: [0]
+train: {{preset: cpu-lora, lora_layers: 2, epochs: 1, batch_size: 4, val_ratio: 0.0, bf16: 'off'}}
+eval:
+  suites: [harm, overrefusal, helpful]
+  n: {{harm: 2, overrefusal: 2, helpful: 2}}
+  judges: [strmatch]
+  max_new_tokens: 4
+  keyword_check: false
+  mc: 4
+backend: hf
+"""
+    cfg = load_study(write_cfg(tmp_path, text))
+    out = tmp_path / "s"
+    res = run_study(cfg, out)
+    assert not res.failed and len(res.ran) == 3
+    for c in res.cells:
+        d = out / "cells" / c.id
+        assert (d / "adapter" / "adapter_model.safetensors").exists()
+        assert len(_jsonl_ids(d / "generations.jsonl")) == 6
+        state = json.loads((d / "adapter" / "train_state.json").read_text())
+        assert state["cell"] == c.id
+    rows = json.loads((out / "metrics.json").read_text())
+    cap = [r for r in rows if r["metric"] == "mc_accuracy"]
+    assert [(r["model"], r["n"]) for r in cap] == [
+        ("safety-only-0", 4), ("safety-only-8", 4), ("context-aware-8", 4)
+    ]  # fmt: skip
+    # three different adapters: three fingerprints in the cells' manifests
+    fps = {json.loads((out / "cells" / c.id / "manifest.json").read_text())["fingerprint"]
+           for c in res.cells}  # fmt: skip
+    assert len(fps) == 3
+    assert sorted(p.name for p in (out / "models").iterdir()) == [
+        "base-0", "context-aware-8", "safety-only-8"
+    ]  # fmt: skip
+    mtimes = {c.id: (out / "cells" / c.id / "adapter" / "adapter_model.safetensors").stat().st_mtime_ns
+              for c in res.cells}  # fmt: skip
+    before = (out / "metrics.json").read_bytes()
+    assert run_study(cfg, out).ran == []
+    assert (out / "metrics.json").read_bytes() == before
+    assert mtimes == {
+        c.id: (out / "cells" / c.id / "adapter" / "adapter_model.safetensors").stat().st_mtime_ns
+        for c in res.cells
+    }

@@ -233,6 +233,11 @@ class Study:
                 by_id = {p.id: p.text for p in distill_prompts(rows)}
                 answers = {by_id[x.prompt_id]: (x.text, x.n_tokens) for x in gens}
             examples = general_examples(rows, answers, g.distill_max_new_tokens)
+            if not examples:
+                what = (
+                    f"the base model {model} answered none" if g.distill else "none has an answer"
+                )
+                raise SafetylabError(f"general: of its {len(rows)} instructions {what}")
             if not path.exists():
                 write_general_file(path, examples)
         self._general[model] = (examples, path)
