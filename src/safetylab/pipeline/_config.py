@@ -226,7 +226,7 @@ def parse_study(data: dict[str, Any], path: str = "config", text: str = "") -> S
 def _check(cfg: StudyConfig, where: _Where) -> None:
     import safetylab.attacks  # noqa: F401  (registers the transforms)
     import safetylab.evals._suites  # noqa: F401  (registers the suites)
-    from safetylab.registry import attacks, judges, load_plugins, suites
+    from safetylab.registry import attacks, judges, load_plugins, probes, suites
 
     load_plugins()
     if not cfg.models or not all(isinstance(m, str) and m for m in cfg.models):
@@ -268,11 +268,10 @@ def _check(cfg: StudyConfig, where: _Where) -> None:
                 raise SafetylabError(
                     f"{where('strategies', s)}: pair_share + sensitive_share must be <= 1"
                 )
-    from safetylab.probes import STAGES
-
+    stages = [*probes.names(), "all"]  # registered probe stages (safetylab probe ...)
     for i, s in enumerate(cfg.probes):
-        if s not in (*STAGES, "all"):
-            _unknown(where, ("probes",), s, [*STAGES, "all"], "probe", i)
+        if s not in stages:
+            _unknown(where, ("probes",), s, stages, "probe", i)
     ev = cfg.eval
     for i, s in enumerate(ev.suites):
         if s not in suites.names():

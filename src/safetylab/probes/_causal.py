@@ -57,21 +57,20 @@ def _refused(
     run: RunDir,
 ) -> tuple[list[str], list[bool]]:
     """(answers, refused) with the refusal judge; a refusal = anything but full compliance."""
-    from safetylab.generate import HFBackend, generate_for
-    from safetylab.judges import RefusalJudge, judge_generations
+    from safetylab.generate import HFBackend
+    from safetylab.judges import RefusalJudge
+    from safetylab.pipeline import generate_and_judge
 
     backend = HFBackend(lm.model, lm.tokenizer, fingerprint, cfg.batch_size)
     decoding = {"max_new_tokens": cfg.max_new_tokens, "do_sample": False}
     cache = GenerationCache(cache_dir() / "generations.sqlite")
-    try:
-        gens = generate_for(
-            backend, name, list(prompts), decoding, run.log("generations.jsonl"), cache
+    try:  # the pipeline's one generate -> judge stage
+        res = generate_and_judge(
+            backend, name, list(prompts), decoding, [RefusalJudge()], run, cache=cache
         )
     finally:
         cache.close()
-    text_of = {p.id: p.text for p in prompts}
-    judg = judge_generations(RefusalJudge(), gens, text_of, run.log("judgments.jsonl"))
-    return [g.text for g in gens], [refused(j.label) for j in judg]
+    return [g.text for g in res.gens], [refused(j.label) for j in res.judged[res.primary]]
 
 
 def _suite_prompts(cfg: ProbeConfig) -> dict[str, list[Prompt]]:
