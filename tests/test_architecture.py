@@ -8,7 +8,8 @@
   ``a.b.c`` runs ``a.b`` first, and a package whose ``__init__`` calls ``_import_submodules``
   imports all its modules: both count as edges.
 - Imports inside functions (lazy, for start-up time) are counted apart: the package-level cycles
-  they close are listed in ``LAZY_CYCLES`` with the reason each one stays; a new one fails.
+  they close are listed in ``LAZY_CYCLES`` with the reason each one stays (none today; there
+  were 8 before issue 15); a new one fails.
 """
 
 from __future__ import annotations
@@ -22,36 +23,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = "safetylab"
 
 #: Package-level cycles closed only by an import inside a function, and why each is kept.
-LAZY_CYCLES: dict[tuple[str, ...], str] = {
-    ("safetylab.evals", "safetylab.pipeline"): "evals._run (the eval command) runs the "
-    "pipeline's one generate -> judge stage, and the pipeline reads evals' suites: run_eval "
-    "belongs above the pipeline (issue 15; the study issue owns pipeline/ while it is open)",
-    ("safetylab.evals", "safetylab.pipeline", "safetylab.probes"): "the same run_eval edge, "
-    "closed through the study's [probes] stage (pipeline -> probes -> evals metrics)",
-}
-
-#: Private imports left in files another open issue is rewriting (the study: sweep.py,
-#: pipeline/, cli/_study.py); each is ``(file, module)`` and the list only shrinks.
-PENDING: set[tuple[str, str]] = {
-    ("safetylab/cli/_study.py", "safetylab.pipeline._cell"),
-    ("safetylab/cli/_study.py", "safetylab.pipeline._config"),
-    ("safetylab/cli/_study.py", "safetylab.report._report"),
-    ("safetylab/pipeline/_cell.py", "safetylab.evals._run"),
-    ("safetylab/pipeline/_cell.py", "safetylab.data._public"),
-    ("safetylab/pipeline/_cell.py", "safetylab.evals._suites"),
-    ("safetylab/pipeline/_config.py", "safetylab.evals._suites"),
-    ("safetylab/pipeline/_config.py", "safetylab.train._config"),
-    ("safetylab/sweep.py", "safetylab.judges._spec"),
-    ("safetylab/sweep.py", "safetylab.pipeline._cell"),
-    ("safetylab/sweep.py", "safetylab.evals._capability"),
-    ("safetylab/sweep.py", "safetylab.evals._run"),
-    ("safetylab/sweep.py", "safetylab.evals._suites"),
-    ("safetylab/sweep.py", "safetylab.pipeline._answers"),
-    ("safetylab/sweep.py", "safetylab.report._report"),
-    ("safetylab/sweep.py", "safetylab.pipeline._status"),
-    ("safetylab/sweep.py", "safetylab.pipeline._config"),
-    ("safetylab/sweep.py", "safetylab.pipeline._stage"),
-}
+LAZY_CYCLES: dict[tuple[str, ...], str] = {}
 
 
 def _modules(src: Path = SRC) -> dict[str, tuple[Path, bool]]:
@@ -145,10 +117,7 @@ def cycles(g: nx.DiGraph) -> list[tuple[str, ...]]:
 
 
 def test_no_package_imports_another_packages_private_module():
-    found = private_imports()
-    pending = [x for x in found if (x.split(":")[0], x.split(" -> ")[1]) in PENDING]
-    print(f"{len(pending)} private imports pending in files the study issue is rewriting")
-    assert [x for x in found if x not in pending] == []
+    assert private_imports() == []
 
 
 def test_no_import_cycle_at_module_level():

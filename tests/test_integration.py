@@ -5,8 +5,7 @@ import json
 import pytest
 from safetensors.torch import load_file
 
-from safetylab.pipeline import EvalSpec, GeneralSpec, StudyConfig
-from safetylab.sweep import run_demo, run_study
+from safetylab.pipeline import EvalSpec, GeneralSpec, StudyConfig, run_demo, run_study
 
 
 def tiny_config() -> StudyConfig:

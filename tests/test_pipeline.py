@@ -5,10 +5,9 @@ from __future__ import annotations
 import contextlib
 import json
 
-from safetylab.evals import suite_metrics
+from safetylab.evals import generate_and_judge, stage_metrics, suite_metrics
 from safetylab.generate import MockBackend
 from safetylab.judges._spec import build_judges
-from safetylab.pipeline import generate_and_judge, stage_metrics
 from safetylab.records import Prompt
 
 PROMPTS = [

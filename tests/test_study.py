@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from safetylab.errors import SafetylabError
-from safetylab.pipeline import load_study, parse_study
+from safetylab.pipeline import Study, load_study, parse_shard, parse_study, run_study, study_status
 from safetylab.pipeline._cell import enumerate_cells
-from safetylab.sweep import Study, parse_shard, run_study, study_status
 
 MOCK = """\
 name: mock
@@ -226,8 +225,8 @@ def test_two_shard_workers_equal_one_process(tmp_path):
 
 
 def test_failed_cell_is_recorded_others_go_on_and_status(tmp_path, monkeypatch, capsys):
-    from safetylab import sweep
     from safetylab.cli.main import main
+    from safetylab.pipeline import _sweep as sweep
 
     cfg_path = write_cfg(tmp_path)
     real = sweep.Study.run_cell
@@ -400,7 +399,8 @@ def test_vllm_cells_share_one_engine_per_base_model(tmp_path, monkeypatch):
     import types
     from collections import namedtuple
 
-    from safetylab import generate, sweep
+    from safetylab import generate
+    from safetylab.pipeline import _sweep as sweep
 
     built = []
 

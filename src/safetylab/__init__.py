@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from safetylab.config import DemoConfig, load_config
 from safetylab.errors import SafetylabError
+from safetylab.pipeline import run_demo
 from safetylab.records import Example, Generation, Judgment, MetricRow, Prompt
-from safetylab.sweep import run_demo
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -33,8 +33,7 @@ def add_parser(sub: Any) -> None:
 def gpu_hours(cfg: Any) -> float | None:
     """A rough estimate: training examples over all cells x epochs x the config's hours per
     1,000 examples (``gpu_hours_per_1k_examples``), or None when the config has no rate."""
-    from safetylab.pipeline._cell import BASE, strategy_sizes
-    from safetylab.pipeline._config import train_config
+    from safetylab.pipeline import BASE, strategy_sizes, train_config
 
     rate = cfg.gpu_hours_per_1k_examples
     if not rate:
@@ -57,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from safetylab.errors import SafetylabError
-    from safetylab.sweep import parse_shard, run_study, study_status
+    from safetylab.pipeline import parse_shard, run_study, study_status
 
     if args.status:
         if args.config:
@@ -88,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_summary(rows: list[dict[str, Any]], out: str) -> None:
-    from safetylab.report._report import study_points, study_table
+    from safetylab.report import study_points, study_table
 
     strategies = list(dict.fromkeys(r["strategy"] for r in rows))
     print()

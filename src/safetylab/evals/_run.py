@@ -165,9 +165,9 @@ def compute_eval_metrics(
 def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[MetricRow]:
     """Run (or resume) an evaluation into ``out``; returns the metric rows."""
     from safetylab.evals._backends import check_options, main_backend, reference_backend
+    from safetylab.evals._stage import generate_and_judge
     from safetylab.generate import generate_for, resolved_dtype
     from safetylab.judges import build_judges, judge_generations
-    from safetylab.pipeline import generate_and_judge
     from safetylab.registry import load_plugins
 
     load_plugins()

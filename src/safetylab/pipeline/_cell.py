@@ -100,7 +100,7 @@ def enumerate_cells(cfg: StudyConfig, prompts_sha: str, data_sha: str) -> list[C
 
 def study_prompts(cfg: StudyConfig, source: str | None) -> list[Prompt]:
     """The evaluation prompts every cell answers (attacks and keyword swaps included)."""
-    from safetylab.evals._run import EvalConfig, build_prompts
+    from safetylab.evals import EvalConfig, build_prompts
 
     ev = cfg.eval
     out: list[Prompt] = []
@@ -110,8 +110,8 @@ def study_prompts(cfg: StudyConfig, source: str | None) -> list[Prompt]:
                         keyword_check=ev.keyword_check, seed=0)  # fmt: skip
         out += build_prompts(ec)
     if source and "overrefusal" in ev.suites:  # all of XSTest's 250 safe prompts when present
-        from safetylab.data._public import is_available
-        from safetylab.evals._suites import get_suite
+        from safetylab.data import is_available
+        from safetylab.evals import get_suite
 
         if is_available("xstest", source):
             every = get_suite("overrefusal").prompts(None, source, sets=["xstest"])

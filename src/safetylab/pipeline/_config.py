@@ -225,7 +225,7 @@ def parse_study(data: dict[str, Any], path: str = "config", text: str = "") -> S
 
 def _check(cfg: StudyConfig, where: _Where) -> None:
     import safetylab.attacks  # noqa: F401  (registers the transforms)
-    import safetylab.evals._suites  # noqa: F401  (registers the suites)
+    import safetylab.evals  # noqa: F401  (registers the suites)
     from safetylab.registry import attacks, judges, load_plugins, probes, suites
 
     load_plugins()
@@ -308,8 +308,7 @@ def _check(cfg: StudyConfig, where: _Where) -> None:
 
 def train_config(cfg: StudyConfig, where: Any = None) -> Any:
     """The TrainConfig of ``cfg.train`` (preset name, mapping, or ``{preset: ..., k: v}``)."""
-    from safetylab.train import load_train_config, train_config_from_dict
-    from safetylab.train._config import TRAIN_PRESETS
+    from safetylab.train import TRAIN_PRESETS, load_train_config, train_config_from_dict
 
     loc = where("train") if where is not None else "train"
     t = cfg.train

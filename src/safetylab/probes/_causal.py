@@ -57,9 +57,9 @@ def _refused(
     run: RunDir,
 ) -> tuple[list[str], list[bool]]:
     """(answers, refused) with the refusal judge; a refusal = anything but full compliance."""
+    from safetylab.evals import generate_and_judge
     from safetylab.generate import HFBackend
     from safetylab.judges import RefusalJudge
-    from safetylab.pipeline import generate_and_judge
 
     backend = HFBackend(lm.model, lm.tokenizer, fingerprint, cfg.batch_size)
     decoding = {"max_new_tokens": cfg.max_new_tokens, "do_sample": False}

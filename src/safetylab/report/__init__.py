@@ -1,7 +1,14 @@
 """Reports: metrics table (Markdown), trade-off plot, self-contained HTML with per-answer detail."""
 
 from safetylab.report._load import load_metrics, load_run, load_runs, run_names
-from safetylab.report._report import headline_table, tradeoff_plot_png, write_reports
+from safetylab.report._report import (
+    headline_table,
+    study_points,
+    study_table,
+    tradeoff_plot_png,
+    write_reports,
+    write_study_report,
+)
 from safetylab.report._serve import HOST, make_server
 from safetylab.report._view import write_view
 
@@ -13,7 +20,10 @@ __all__ = [
     "load_runs",
     "make_server",
     "run_names",
+    "study_points",
+    "study_table",
     "tradeoff_plot_png",
     "write_reports",
+    "write_study_report",
     "write_view",
 ]

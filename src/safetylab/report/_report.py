@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from safetylab.records import Generation, Judgment, MetricRow, Prompt
+from safetylab.records import Generation, Judgment, MetricRow, Prompt, refused
 from safetylab.store import write_text
 
 SERIES = [
@@ -372,7 +372,7 @@ def judge_agreement(answers: Any) -> list[tuple[str, str, str, float, int]]:
         for suite, g in answers.groupby("suite", sort=True):
             g = g.dropna(subset=[a, b])
             if len(g):
-                agree = ((g[a] != "full_compliance") == (g[b] != "full_compliance")).mean()
+                agree = (g[a].map(refused) == g[b].map(refused)).mean()
                 out.append((str(suite), a, b, float(agree), len(g)))
     return out
 

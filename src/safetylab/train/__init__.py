@@ -8,6 +8,7 @@ gradient accumulation, checkpoints with exact resume, several processes under ac
 from safetylab.train._batching import collate, example_targets, make_plan
 from safetylab.train._checkpoint import latest_checkpoint
 from safetylab.train._config import (
+    TRAIN_PRESETS,
     TrainConfig,
     check_config,
     dump_train_config,
@@ -24,6 +25,7 @@ from safetylab.train._setup import load_for_training, prepare_model
 
 __all__ = [
     "PrefixCache",
+    "TRAIN_PRESETS",
     "TrainConfig",
     "TrainingInterrupted",
     "apply_lora",

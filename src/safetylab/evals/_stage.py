@@ -1,6 +1,6 @@
 """The one generate -> judge -> metrics stage that `eval`, the demo and the study run.
 
-    from safetylab.pipeline import generate_and_judge, stage_metrics
+    from safetylab.evals import generate_and_judge, stage_metrics
     res = generate_and_judge(backend, "safety-only-150", prompts, {"max_new_tokens": 64},
                              judges, run_dir)
     rows = stage_metrics("safety-only-150", prompts, res.labels, seed=0)
@@ -85,6 +85,6 @@ def stage_metrics(
     suites: list[str] | tuple[str, ...] | None = None,
 ) -> list[MetricRow]:
     """Every suite's metric rows: the shared metric function of ``safetylab.evals``."""
-    from safetylab.evals import suite_metrics
+    from safetylab.evals._metrics import suite_metrics
 
     return suite_metrics(model, prompts, labels, seed, suites)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from safetylab.errors import SafetylabError
+from safetylab.evals import generate_and_judge
 from safetylab.pipeline._cell import (
     BASE,
     Cell,
@@ -45,7 +46,6 @@ from safetylab.pipeline._cell import (
     write_general_file,
 )
 from safetylab.pipeline._config import StudyConfig, train_config
-from safetylab.pipeline._stage import generate_and_judge
 from safetylab.records import Example, MetricRow, content_id
 from safetylab.store import (
     GenerationCache,
@@ -202,7 +202,7 @@ class Study:
 
     def judges(self) -> list[Any]:
         if self._judges is None:
-            from safetylab.judges._spec import build_judges
+            from safetylab.judges import build_judges
 
             self._judges = build_judges(self.cfg.eval.judges, self.cfg.eval.judge_options)
         return self._judges
@@ -315,7 +315,7 @@ class Study:
         rows = self.cell_metrics(cell, res.labels)
         lm = getattr(backend, "loaded", None)
         if self.cfg.eval.mc and lm is not None and "helpful" in self.cfg.eval.suites:
-            from safetylab.evals._capability import capability_row
+            from safetylab.evals import capability_row
 
             rows.append(capability_row(cell.label, lm.model, lm.tokenizer, self.cfg.eval.mc,
                                        cell.seed))  # fmt: skip
@@ -334,7 +334,7 @@ class Study:
 
     def cell_metrics(self, cell: Cell, labels: dict[str, str]) -> list[MetricRow]:
         """Suite rows, attack success per transform and keyword reliance (as ``eval``)."""
-        from safetylab.evals._run import EvalConfig, compute_eval_metrics
+        from safetylab.evals import EvalConfig, compute_eval_metrics
 
         ev = self.cfg.eval
         attacks = list(dict.fromkeys(t for ts in ev.attacks.values() for t in ts))
@@ -352,7 +352,7 @@ class Study:
               and p.source_id.startswith("xstest:") and p.id in labels]  # fmt: skip
         if xs:  # XSTest's safe prompts on their own, next to the bundled + XSTest rate
             from safetylab.evals import rate_row
-            from safetylab.evals._suites import refused
+            from safetylab.records import refused
 
             hits = [refused(labels[p.id]) for p in xs]
             rows.append(rate_row(cell.label, "overrefusal/xstest", "refusal_rate", hits, cell.seed))
@@ -413,7 +413,7 @@ class Study:
         write_answers(self.path / "answers.csv", self.prompts,
                       [(c, self.cell_dir(c)) for c in self.cells
                        if cell_state(self.cell_dir(c)) == "done"])  # fmt: skip
-        from safetylab.report._report import write_study_report
+        from safetylab.report import write_study_report
 
         write_study_report(self.path, self.cfg, rows, self.status_rows())
         try:
