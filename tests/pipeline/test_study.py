@@ -191,7 +191,7 @@ def test_kill_mid_cell_resumes_without_loss_or_duplicates(tmp_path, monkeypatch)
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
     return subprocess.Popen(
         [sys.executable, "-m", "safetylab.cli.main", *args],
         cwd=cwd,
