@@ -128,9 +128,7 @@ def test_eval_metric_path_gives_the_same_exact_rates():
 
 def test_demo_metric_path_gives_the_same_exact_rates():
     """The demo / study path: a stage's generations and primary judgments -> metric rows."""
-    import pytest
-
-    pipeline = pytest.importorskip("safetylab.pipeline")
+    from safetylab.evals import StageResult, suite_metrics
     from safetylab.records import Generation, Judgment
 
     data = [(p, lab) for p, lab in _labelled() if p.suite in ("harm", "overrefusal", "helpful")]
@@ -139,8 +137,8 @@ def test_demo_metric_path_gives_the_same_exact_rates():
         gens = [Generation(p.id, model, f"fp-{model}", "answer") for p, _ in data]
         judged = [Judgment(g.id, "refusal@3", lab) for g, (_, lab) in zip(gens, data, strict=True)]
         other = [Judgment(g.id, "strmatch@1", C) for g in gens]  # a second opinion: no effect
-        res = pipeline.StageResult(gens, {"refusal@3": judged, "strmatch@1": other}, "refusal@3")
-        rows = pipeline.stage_metrics(model, prompts, res.labels, seed=0)
+        res = StageResult(gens, {"refusal@3": judged, "strmatch@1": other}, "refusal@3")
+        rows = suite_metrics(model, prompts, res.labels, seed=0)
         assert {r.model for r in rows} == {model}
         assert _table(rows) == _approx(EXPECTED_DEMO)
 

@@ -3,7 +3,7 @@
 from safetylab.evals._capability import capability_row
 from safetylab.evals._metrics import bootstrap_ci, mean_row, rate_row, suite_metrics
 from safetylab.evals._run import EvalConfig, build_prompts, compute_eval_metrics, run_eval
-from safetylab.evals._stage import StageResult, generate_and_judge, labels_of, stage_metrics
+from safetylab.evals._stage import StageResult, generate_and_judge, labels_of
 from safetylab.evals._stats import paired_difference
 from safetylab.evals._suites import get_suite
 
@@ -21,7 +21,6 @@ __all__ = [
     "paired_difference",
     "rate_row",
     "run_eval",
-    "stage_metrics",
     "suite_metrics",
 ]
 

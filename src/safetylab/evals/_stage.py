@@ -1,9 +1,9 @@
 """The one generate -> judge -> metrics stage that `eval`, the demo and the study run.
 
-    from safetylab.evals import generate_and_judge, stage_metrics
+    from safetylab.evals import generate_and_judge, suite_metrics
     res = generate_and_judge(backend, "safety-only-150", prompts, {"max_new_tokens": 64},
                              judges, run_dir)
-    rows = stage_metrics("safety-only-150", prompts, res.labels, seed=0)
+    rows = suite_metrics("safety-only-150", prompts, res.labels, seed=0)
 
 Generations and judgments are appended to ``generations.jsonl`` / ``judgments.jsonl`` of the
 run directory, keyed by content hashes (prompt, model fingerprint, decoding; generation, judge
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from safetylab.records import Generation, Judgment, MetricRow, Prompt
+from safetylab.records import Generation, Judgment, Prompt
 from safetylab.store import GenerationCache, JsonlLog, RunDir
 
 
@@ -75,16 +75,3 @@ def generate_and_judge(
     judged = {f"{j.name}@{j.version}": judge_generations(j, gens, text_of, jlog) for j in judges}
     primary = f"{judges[0].name}@{judges[0].version}" if judges else ""
     return StageResult(gens, judged, primary)
-
-
-def stage_metrics(
-    model: str,
-    prompts: list[Prompt],
-    labels: dict[str, str],
-    seed: int = 0,
-    suites: list[str] | tuple[str, ...] | None = None,
-) -> list[MetricRow]:
-    """Every suite's metric rows: the shared metric function of ``safetylab.evals``."""
-    from safetylab.evals._metrics import suite_metrics
-
-    return suite_metrics(model, prompts, labels, seed, suites)
