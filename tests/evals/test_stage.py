@@ -1,4 +1,4 @@
-"""The one generate -> judge -> metrics stage (safetylab.pipeline) on the mock backend."""
+"""The one generate -> judge -> metrics stage (safetylab.evals) on the mock backend."""
 
 from __future__ import annotations
 

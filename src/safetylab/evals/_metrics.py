@@ -49,7 +49,7 @@ def suite_metrics(
     (not judged, or the judge could not decide) are left out of every rate and its n.
     Only untransformed prompts count here (transforms have their own rows in ``eval``).
     ``suites`` fixes the order (default: the order suites first appear in ``prompts``).
-    Both ``safetylab demo`` (sweep.compute_metrics) and ``safetylab eval`` call this.
+    The study (and demo), ``safetylab eval`` and the probes all call this.
     """
     from safetylab.evals._suites import get_suite
 

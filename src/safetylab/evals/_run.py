@@ -205,7 +205,7 @@ def run_eval(cfg: EvalConfig, out: str | Path, *, force: bool = False) -> list[M
     helpful = [p for p in prompts if p.suite == "helpful" and not p.transform]
     try:
         with tqdm(total=len(prompts), desc=f"generate {name}", unit="prompt") as bar:
-            stage = generate_and_judge(  # the one generate -> judge stage (safetylab.pipeline)
+            stage = generate_and_judge(  # the one generate -> judge stage (evals/_stage.py)
                 backend, name, prompts, dec, judges, run, cache=cache, progress=bar
             )
             gens: list[Generation] = stage.gens
