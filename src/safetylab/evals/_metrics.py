@@ -49,7 +49,7 @@ def suite_metrics(
     (not judged, or the judge could not decide) are left out of every rate and its n.
     Only untransformed prompts count here (transforms have their own rows in ``eval``).
     ``suites`` fixes the order (default: the order suites first appear in ``prompts``).
-    The study (and demo), ``safetylab eval`` and the probes all call this.
+    The study (and demo) and ``safetylab eval`` both reach it through ``compute_eval_metrics``.
     """
     from safetylab.evals._suites import get_suite
 
