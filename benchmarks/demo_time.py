@@ -72,6 +72,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", choices=["quick", "full"], default=None)
     ap.add_argument("--out", default="benchmarks/results/demo_time.json")
+    ap.add_argument("--keep", default=None, help="copy each finished run to KEEP/<mode>")
     args = ap.parse_args()
     results = {}
     for mode in ("quick", "full"):
@@ -101,6 +102,8 @@ def main() -> None:
             "load_average_before": [round(x, 2) for x in load_before],
             "load_average_after": [round(x, 2) for x in load_after],
         }
+        if args.keep:
+            shutil.copytree(work / "run", Path(args.keep) / mode, symlinks=True)
         shutil.rmtree(work, ignore_errors=True)
         print(mode, json.dumps(results[mode], indent=1))
     out = Path(args.out)
