@@ -102,7 +102,7 @@ def main() -> None:
     if args.demo:
         pages["demo"] = write_view([args.demo], work / "demo-view.html")
     results: dict = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs; shared with other jobs",
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs (see the load averages)",
         "load_average_1_5_15_before": [round(x, 2) for x in os.getloadavg()],
         "browser": "Debian chromium, headless, via Playwright",
         "fixture": {"answers": per_model * len(models), "models": len(models)},
