@@ -24,7 +24,7 @@ from safetylab.data import (
     load_user_file,
     parse_mix_config,
 )
-from safetylab.data._strategies import (
+from safetylab.data._styles import (
     _REASONED_TAIL,
     as_instruction,
     as_question,

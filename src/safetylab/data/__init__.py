@@ -23,14 +23,8 @@ from safetylab.data._public import (
     load_public_with_files,
     public_spec,
 )
-from safetylab.data._strategies import (
-    MixConfig,
-    Mixture,
-    build_mixtures,
-    load_mix_config,
-    output_path,
-    parse_mix_config,
-)
+from safetylab.data._recipe import MixConfig, load_mix_config, parse_mix_config
+from safetylab.data._strategies import Mixture, build_mixtures, output_path
 from safetylab.data._userfile import Columns, UserData, csv_header, iter_rows, load_user_file
 
 __all__ = [
