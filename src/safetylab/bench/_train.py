@@ -37,55 +37,17 @@ DISTILL_TOKENS = 96  #: token limit of the base model's distilled general answer
 
 def bench_mixture() -> list[tuple[str, Example | None]]:
     """The fixed 1,000 rows, seeded order; general rows are (instruction, None) until distilled."""
-    from safetylab.data import load_bundled
+    import dataclasses
 
-    rows: list[tuple[str, Example | None]] = []
-    for r in load_bundled("general"):
-        rows.append((r["instruction"], None))
-    for r in load_bundled("safety"):
-        rows.append(
-            (
-                "",
-                Example(
-                    r["prompt"], r["refusal"], "bundled/safety", r["category"], "safety", "unsafe"
-                ),
-            )
-        )
-    for r in load_bundled("sensitive-train"):
-        rows.append(
-            (
-                "",
-                Example(
-                    r["prompt"], r["response"], "bundled/sensitive-train", r["type"], "sensitive"
-                ),
-            )
-        )
-    for r in load_bundled("context-pairs")[:120]:
-        rows.append(
-            (
-                "",
-                Example(
-                    r["legit_prompt"],
-                    r["legit_response"],
-                    "bundled/context-pairs",
-                    r["category"],
-                    "context",
-                ),
-            )
-        )
-        rows.append(
-            (
-                "",
-                Example(
-                    r["harmful_prompt"],
-                    r["refusal"],
-                    "bundled/context-pairs",
-                    r["category"],
-                    "context",
-                    "unsafe",
-                ),
-            )
-        )
+    from safetylab.data import bundled_records
+
+    def tagged(short: str, strategy: str) -> list[Example]:
+        return [dataclasses.replace(e, strategy=strategy) for e in bundled_records(short)]
+
+    rows: list[tuple[str, Example | None]] = [(p.text, None) for p in bundled_records("general")]
+    rows += [("", e) for e in tagged("safety", "safety")]
+    rows += [("", e) for e in tagged("sensitive-train", "sensitive")]
+    rows += [("", e) for e in tagged("context-pairs", "context")[:240]]  # first 120 pairs
     assert len(rows) == MIX_SIZE, len(rows)
     random.Random(0).shuffle(rows)
     return rows

@@ -2,11 +2,16 @@
 
 from safetylab.data._bundled import (
     BUNDLED_DIR,
+    MCQuestion,
+    PairedPrompt,
     bundled_kind,
     bundled_prompts,
     bundled_records,
     load_bundled,
+    mcq_questions,
+    paired_prompts,
     round_robin,
+    sensitive_pairs,
 )
 from safetylab.data._card import build_card, card_path_for, mixture_sha256, write_mixture
 from safetylab.data._contamination import normalize
@@ -32,9 +37,11 @@ __all__ = [
     "Columns",
     "EvalItem",
     "LabelledCompletion",
+    "MCQuestion",
     "MixConfig",
     "Mixture",
     "PUBLIC",
+    "PairedPrompt",
     "PublicDataset",
     "UserData",
     "build_card",
@@ -56,12 +63,15 @@ __all__ = [
     "load_public",
     "load_public_with_files",
     "load_user_file",
+    "mcq_questions",
     "mixture_sha256",
     "normalize",
     "output_path",
+    "paired_prompts",
     "parse_mix_config",
     "public_spec",
     "round_robin",
+    "sensitive_pairs",
     "write_mixture",
 ]
 

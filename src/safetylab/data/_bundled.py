@@ -119,11 +119,77 @@ def round_robin(rows: list[dict[str, Any]], key: str, n: int | None) -> list[dic
     return _spread(rows, lambda r: r[key], lambda r: r["id"], n)
 
 
-def bundled_prompts(name: str, suite: str, n: int | None = None) -> list[Prompt]:
+def bundled_prompts(
+    name: str, suite: str, n: int | None = None, group: Callable[[Prompt], str] | None = None
+) -> list[Prompt]:
     """An eval file's Prompts (see ``bundled_records``) for ``suite``: up to ``n``, taken evenly
-    across categories in id order. Consumers need not know the file's column names."""
-    picked = _spread(bundled_records(name), lambda p: p.category, lambda p: p.source_id, n)
+    across categories (or ``group`` of a Prompt) in id order. Consumers need not know the file's
+    column names."""
+    key = group or (lambda p: p.category)
+    picked = _spread(bundled_records(name), key, lambda p: p.source_id, n)
     return [dataclasses.replace(p, suite=suite) for p in picked]
+
+
+@dataclasses.dataclass(frozen=True)
+class MCQuestion:
+    """One multiple-choice question of the bundled ``mcq`` set."""
+
+    id: str
+    subject: str
+    question: str
+    choices: tuple[str, ...]
+    answer: int  #: index of the right choice
+
+
+def mcq_questions(n: int | None = None) -> list[MCQuestion]:
+    """The ``mcq`` set's questions: up to ``n``, taken evenly across subjects in id order."""
+    qs = [
+        MCQuestion(r["id"], r["subject"], r["question"], tuple(r["choices"]), int(r["answer"]))
+        for r in BundledDataset("mcq").rows()
+    ]
+    return _spread(qs, lambda q: q.subject, lambda q: q.id, n)
+
+
+@dataclasses.dataclass(frozen=True)
+class PairedPrompt:
+    """A bundled prompt and the minimal-pair id it shares with its twin (its own id when it has
+    none)."""
+
+    prompt: Prompt
+    pair: str
+
+
+_PAIR_SIDES: tuple[tuple[str, SafetyLabel], ...] = (("legit", "safe"), ("harmful", "unsafe"))
+
+
+def paired_prompts(short: str) -> list[PairedPrompt]:
+    """``sensitive-safe``, ``sensitive-unsafe`` or ``context-pairs`` as paired Prompts, file order
+    (a context pair gives its legitimate then its harmful side)."""
+    name = f"bundled/{short}"
+    if short == "context-pairs":
+        return [
+            PairedPrompt(Prompt(r[f"{side}_prompt"], name, label, r["category"], r["id"]), r["id"])
+            for r in BundledDataset(short).rows()
+            for side, label in _PAIR_SIDES
+        ]
+    if short not in ("sensitive-safe", "sensitive-unsafe"):
+        raise ValueError(f"paired_prompts: {short!r} has no minimal pairs")
+    rows = BundledDataset(short).rows()
+    return [
+        PairedPrompt(p, r.get("contrast_id") or r["id"])
+        for p, r in zip(bundled_records(short), rows, strict=True)
+    ]
+
+
+def sensitive_pairs(n: int | None = None) -> list[tuple[Prompt, Prompt]]:
+    """(safe, unsafe) twins of ``sensitive-safe``/``sensitive-unsafe``: up to ``n`` unsafe sides,
+    taken evenly across their types in id order, each with the safe prompt it contrasts."""
+    safe = {p.source_id: p for p in bundled_records("sensitive-safe")}
+    twin = {r["id"]: r["contrast_of"] for r in BundledDataset("sensitive-unsafe").rows()}
+    unsafe = _spread(
+        bundled_records("sensitive-unsafe"), lambda p: p.category, lambda p: p.source_id, n
+    )
+    return [(safe[twin[u.source_id]], u) for u in unsafe]
 
 
 _BUNDLED_KIND: dict[str, Kind] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from safetylab.chat import prompt_ids
-from safetylab.data import load_bundled, round_robin
+from safetylab.data import mcq_questions
 from safetylab.evals._metrics import rate_row
 from safetylab.records import MetricRow
 
@@ -16,11 +16,11 @@ def mc_accuracy(
     """For each question, whether the choice with the highest mean token log-prob is correct."""
     import torch
 
-    rows = round_robin(load_bundled("mcq"), "subject", n)
+    rows = mcq_questions(n)
     seqs: list[tuple[int, int, list[int], int]] = []  # (question, choice, ids, n_prompt)
     for qi, r in enumerate(rows):
-        p = prompt_ids(tokenizer, r["question"])
-        for ci, choice in enumerate(r["choices"]):
+        p = prompt_ids(tokenizer, r.question)
+        for ci, choice in enumerate(r.choices):
             c = tokenizer(choice, add_special_tokens=False)["input_ids"]
             seqs.append((qi, ci, p + c, len(p)))
     scores: dict[tuple[int, int], float] = {}
@@ -46,7 +46,7 @@ def mc_accuracy(
                 lp = logp[row, np_ - 1 : len(x) - 1].gather(-1, tgt[:, None]).mean()
                 scores[(qi, ci)] = float(lp)
     return [
-        max(range(len(r["choices"])), key=lambda c: scores[(qi, c)]) == r["answer"]
+        max(range(len(r.choices)), key=lambda c: scores[(qi, c)]) == r.answer
         for qi, r in enumerate(rows)
     ]
 

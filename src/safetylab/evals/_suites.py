@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from safetylab.data import bundled_prompts, load_bundled, round_robin
+from safetylab.data import bundled_prompts, round_robin, sensitive_pairs
 from safetylab.errors import SafetylabError
 from safetylab.evals._metrics import rate_row
 from safetylab.records import MetricRow, Prompt, refused
@@ -225,20 +225,21 @@ def _pairs_metrics(
 
 
 def _pairs_bundled(n: int | None) -> list[Prompt]:
-    safe = {r["id"]: r for r in load_bundled("sensitive-safe")}
-    unsafe = load_bundled("sensitive-unsafe")
-    rows = round_robin(unsafe, "type", n)
     out: list[Prompt] = []
-    for u in rows:
-        s = safe[u["contrast_of"]]
-        key = f"pair:{s['id']}"
-        out.append(Prompt(s["prompt"], "pairs", "safe", key, s["id"], focus=s["focus"]))
-        out.append(Prompt(u["prompt"], "pairs", "unsafe", key, u["id"], focus=u["focus"]))
+    for s, u in sensitive_pairs(n):
+        key = f"pair:{s.source_id}"
+        out.append(replace(s, suite="pairs", category=key))
+        out.append(replace(u, suite="pairs", category=key))
     return out
 
 
 def _physical_bundled(n: int | None) -> list[Prompt]:
     return bundled_prompts("embodied", "physical", n)
+
+
+def _bundled_dualuse(n: int | None) -> list[Prompt]:
+    """Taken evenly across domain and side (legitimate/malicious), in id order."""
+    return bundled_prompts("dualuse", "dualuse", n, group=lambda p: f"{p.category}:{p.label}")
 
 
 _SUITES = [
@@ -294,16 +295,7 @@ _SUITES = [
         "dualuse",
         "professional requests (medical, legal, security, chemistry): helpful-answer rate on the "
         "legitimate side, compliance on the malicious side",
-        lambda n: [
-            Prompt(
-                p.text,
-                p.suite,
-                "safe" if p.category.endswith("legitimate") else "unsafe",
-                p.category.split(":")[0],
-                p.source_id,
-            )
-            for p in _bundled_dualuse(n)
-        ],
+        _bundled_dualuse,
         (),
         (),
         _sided_metrics("dualuse", "helpful_answer_rate", "harmful_compliance_rate"),
@@ -318,14 +310,6 @@ _SUITES = [
         _sided_metrics("physical", "helpful_answer_rate", "harmful_compliance_rate"),
     ),
 ]
-
-
-def _bundled_dualuse(n: int | None) -> list[Prompt]:
-    rows = load_bundled("dualuse")
-    for r in rows:
-        r["_cat"] = f"{r['domain']}:{r['side']}"
-    rows = round_robin(rows, "_cat", n)
-    return [Prompt(r["prompt"], "dualuse", "safe", r["_cat"], r["id"]) for r in rows]
 
 
 for _s in _SUITES:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from safetylab.data import load_bundled
+from safetylab.data import bundled_records, paired_prompts
 from safetylab.errors import SafetylabError
 from safetylab.records import content_id
 
@@ -101,59 +101,30 @@ def _item(
 
 def _bundled_split(split: str) -> list[ProbeItem]:
     if split == "train":
-        harm, harmless = load_bundled("safety"), load_bundled("general")
-        h_key, h_cat = "instruction", "task_type"
-        src = ("bundled/safety", "bundled/general")
+        harm = [(e.prompt, e.category) for e in bundled_records("safety")]
+        harmless, src = bundled_records("general"), ("bundled/safety", "bundled/general")
     else:
-        harm, harmless = load_bundled("harmful"), load_bundled("helpful")
-        h_key, h_cat = "instruction", "task_type"
-        src = ("bundled/harmful", "bundled/helpful")
-    out = [_item(r["prompt"], 1, src[0], split, r.get("category", "")) for r in harm]
-    out += [_item(r[h_key], 0, src[1], split, r.get(h_cat, "")) for r in harmless]
+        harm = [(p.text, p.category) for p in bundled_records("harmful")]
+        harmless, src = bundled_records("helpful"), ("bundled/harmful", "bundled/helpful")
+    out = [_item(text, 1, src[0], split, cat) for text, cat in harm]
+    out += [_item(p.text, 0, src[1], split, p.category) for p in harmless]
     return out
 
 
 def _decorrelated_bundled() -> list[ProbeItem]:
-    out: list[ProbeItem] = []
-    for r in load_bundled("sensitive-safe"):
-        pair = r.get("contrast_id") or r["id"]
-        out.append(
-            _item(
-                r["prompt"],
-                0,
-                "bundled/sensitive-safe",
-                "decorrelated",
-                r["type"],
-                r["focus"],
-                pair,
-            )
+    return [
+        _item(
+            pp.prompt.text,
+            int(pp.prompt.label == "unsafe"),
+            f"bundled/{short}",
+            "decorrelated",
+            pp.prompt.category,
+            pp.prompt.focus,
+            pp.pair,
         )
-    for r in load_bundled("sensitive-unsafe"):
-        out.append(
-            _item(
-                r["prompt"],
-                1,
-                "bundled/sensitive-unsafe",
-                "decorrelated",
-                r["type"],
-                r["focus"],
-                r["id"],
-            )
-        )
-    for r in load_bundled("context-pairs"):
-        for side, intent in (("legit", 0), ("harmful", 1)):
-            out.append(
-                _item(
-                    r[f"{side}_prompt"],
-                    intent,
-                    "bundled/context-pairs",
-                    "decorrelated",
-                    r["category"],
-                    "",
-                    r["id"],
-                )
-            )
-    return out
+        for short in ("sensitive-safe", "sensitive-unsafe", "context-pairs")
+        for pp in paired_prompts(short)
+    ]
 
 
 def xstest_items(path: str | Path) -> list[ProbeItem]:
