@@ -64,11 +64,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _bundled_sets() -> dict[str, list[str]]:
-    from safetylab.data import load_bundled
+    from safetylab.data import bundled_records
 
     return {
-        "harmful": [r["prompt"] for r in load_bundled("harmful")],
-        "safe": [r["prompt"] for r in load_bundled("sensitive-safe")],
+        "harmful": [p.text for p in bundled_records("harmful")],
+        "safe": [p.text for p in bundled_records("sensitive-safe")],
     }
 
 

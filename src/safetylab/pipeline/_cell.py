@@ -213,10 +213,10 @@ def general_rows(cfg: StudyConfig, source: str | None) -> list[dict[str, str]]:
         rows = [{"instruction": e.prompt, "output": e.response, "category": e.category}
                 for e in data.records]  # fmt: skip
     elif g.dataset == "bundled/general":
-        from safetylab.data import load_bundled
+        from safetylab.data import bundled_records
 
-        rows = [{"instruction": r["instruction"], "output": "", "category": r["task_type"]}
-                for r in load_bundled("general")]  # fmt: skip
+        rows = [{"instruction": p.text, "output": "", "category": p.category}
+                for p in bundled_records("general")]  # fmt: skip
     else:
         from safetylab.data import load_public
 

@@ -254,7 +254,7 @@ def probe_refusals(
 ) -> dict[str, Any]:
     """Per checkpoint: refusals on decorrelated pairs (their KRI) and on harmful requests (does
     the stated reason match the harm category?)."""
-    from safetylab.data import load_bundled
+    from safetylab.data import bundled_records
     from safetylab.probes._plots import plot_keyword_reliance
 
     run = _open(out, cfg, ckpts, force)
@@ -271,7 +271,7 @@ def probe_refusals(
         for it in de
     ]
     harm = _suite_prompts(cfg)["harm"]
-    cat_of = {r["id"]: r["category"] for r in load_bundled("harmful")}
+    cat_of = {p.source_id: p.category for p in bundled_records("harmful")}
     result: dict[str, Any] = {
         "fingerprints": {},
         "models": {},
