@@ -122,6 +122,16 @@ def _locator(where: str, lines: dict[tuple[str, ...], int] | None) -> Where:
     return at
 
 
+def _refuse_unknown(keys: Any, cls: type, at: Callable[[str], str], prefix: str = "") -> None:
+    """A one-line error (with did-you-mean) for the first key that is not a field of ``cls``."""
+    names = [f.name for f in dataclasses.fields(cls)]
+    for k in keys:
+        if k not in names:
+            close = difflib.get_close_matches(k, names, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise SafetylabError(f"{at(k)}: {prefix}unknown option {k!r}{hint}")
+
+
 def _build_source(role: str, v: Any, at: Where) -> SourceSpec | None:
     if v is None:
         return None
@@ -129,12 +139,7 @@ def _build_source(role: str, v: Any, at: Where) -> SourceSpec | None:
         v = {"dataset": v}
     if not isinstance(v, dict):
         raise SafetylabError(f"{at(role)}: {role}: expected a dataset name or a mapping")
-    names = [f.name for f in dataclasses.fields(SourceSpec)]
-    for k in v:
-        if k not in names:
-            close = difflib.get_close_matches(k, names, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise SafetylabError(f"{at(role, k)}: {role}: unknown option {k!r}{hint}")
+    _refuse_unknown(v, SourceSpec, lambda k: at(role, k), f"{role}: ")
     spec = SourceSpec(**v)
     if (spec.dataset is None) == (spec.file is None):
         raise SafetylabError(f"{at(role)}: {role}: give exactly one of dataset or file")
@@ -166,12 +171,7 @@ def parse_mix_config(
     ``lines`` maps key paths to lines, see ``key_lines``). Unknown options and options the
     recipe would not use are errors, never silently ignored."""
     at = _locator(where, lines)
-    names = [f.name for f in dataclasses.fields(MixConfig)]
-    for k in data:
-        if k not in names:
-            close = difflib.get_close_matches(k, names, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise SafetylabError(f"{at(k)}: unknown option {k!r}{hint}")
+    _refuse_unknown(data, MixConfig, at)
     kw = dict(data)
     strategy = kw.get("strategy", "balanced")
     if strategy not in STRATEGIES:
