@@ -60,3 +60,25 @@ def test_run_dir_ignored_keys_may_change(tmp_path):
     assert "- y" in (tmp_path / "r" / "config.resolved.yaml").read_text()
     with pytest.raises(SafetylabError, match="another config"):
         RunDir(tmp_path / "r", {"model": "b", "judges": ["x"]}, ignore=("judges",))
+
+
+def test_write_json_from_many_processes_at_once_never_loses_a_rename(tmp_path):
+    """Ranks of one launch fill the same cache file (the weights' fingerprint sidecar) at the
+    same moment: each write must land whole, none may rename another's temp file away."""
+    import multiprocessing as mp
+
+    target = tmp_path / "shared.json"
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(4) as pool:
+        results = pool.starmap(_write_many, [(str(target), k) for k in range(4)])
+    assert results == ["ok"] * 4
+    assert json.loads(target.read_text())["writer"] in range(4)
+    assert [p.name for p in tmp_path.iterdir()] == ["shared.json"]  # no temp file left behind
+
+
+def _write_many(path: str, k: int) -> str:
+    from safetylab.store import write_json
+
+    for i in range(200):
+        write_json(path, {"writer": k, "i": i, "pad": "x" * 2000})
+    return "ok"

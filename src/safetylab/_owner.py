@@ -147,7 +147,10 @@ def try_lock(path: str | Path, what: str = "") -> DirLock | None:
 
 def _is_empty(path: Path) -> bool:
     """Nothing in ``path`` but a lock or a marker write cut short (a run killed as it began)."""
-    return all(p.name in (LOCK, MARKER + ".tmp") for p in path.iterdir())
+    return all(
+        p.name == LOCK or (p.name.startswith(MARKER) and p.name.endswith(".tmp"))
+        for p in path.iterdir()
+    )
 
 
 def read_marker(path: str | Path) -> dict[str, Any] | None:

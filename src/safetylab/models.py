@@ -72,7 +72,8 @@ def convert_gguf(gguf: Path, out: Path) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     log.info("converting %s to safetensors (once) ...", gguf.name)
-    tmp = out.with_name(out.name + ".partial")
+    # A name unique to this process: ranks of one launch may convert at once on a fresh machine.
+    tmp = out.with_name(f"{out.name}.{os.getpid()}.partial")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
@@ -87,7 +88,12 @@ def convert_gguf(gguf: Path, out: Path) -> None:
     _strip_gguf_quantizer(model)
     model.save_pretrained(str(tmp))
     tok.save_pretrained(str(tmp))
-    os.replace(tmp, out) if not out.exists() else shutil.rmtree(tmp)
+    try:
+        os.replace(tmp, out)
+    except OSError:  # another process finished first: keep its folder, drop ours
+        if not (out / "model.safetensors").exists():
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def resolve_model_path(name: str) -> Path:

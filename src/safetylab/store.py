@@ -15,6 +15,7 @@ import platform
 import sqlite3
 import subprocess
 import time
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -126,17 +127,21 @@ class JsonlLog:
 
 def write_json(path: str | Path, obj: Any) -> None:
     """Write JSON atomically (temp file + rename)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
 
 
 def write_text(path: str | Path, text: str) -> None:
+    """Write text atomically. The temp file's name is unique to this process, so processes that
+    write the same file at once (ranks of one launch filling a shared cache) never rename one
+    another's temp file away; the last rename wins with a whole file."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def git_sha() -> str:

@@ -19,6 +19,7 @@ import copy
 import hashlib
 import inspect
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,7 +86,7 @@ def _cache_get(root: Path, fingerprint: str, key: str, deepest: int) -> np.ndarr
 def _cache_put(root: Path, fingerprint: str, key: str, arr: np.ndarray) -> None:
     p = _cache_path(root, fingerprint, key)
     p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(p.name + ".tmp.npy")
+    tmp = p.with_name(f"{p.name}.{os.getpid()}.tmp.npy")  # unique: processes may share the cache
     np.save(tmp, arr.astype(np.float16), allow_pickle=False)
     tmp.replace(p)
 
