@@ -8,6 +8,15 @@ APIs, and write ``benchmarks/results/*.json``. Nothing here is imported by the s
 """
 
 from safetylab.bench._generate import bench_generate, bench_prompts, load_average
+from safetylab.bench._study import machine, merge_results, time_study
 from safetylab.bench._train import run_train_bench
 
-__all__ = ["bench_generate", "bench_prompts", "load_average", "run_train_bench"]
+__all__ = [
+    "bench_generate",
+    "bench_prompts",
+    "load_average",
+    "machine",
+    "merge_results",
+    "run_train_bench",
+    "time_study",
+]
