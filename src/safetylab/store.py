@@ -131,13 +131,18 @@ def write_json(path: str | Path, obj: Any) -> None:
 
 
 def write_text(path: str | Path, text: str) -> None:
-    """Write text atomically. The temp file's name is unique to this process, so processes that
+    """Write text (UTF-8) atomically; see :func:`write_bytes`."""
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: str | Path, data: bytes) -> None:
+    """Write a file atomically. The temp file's name is unique to this writer, so processes that
     write the same file at once (ranks of one launch filling a shared cache) never rename one
     another's temp file away; the last rename wins with a whole file."""
     path = Path(path)
     tmp = path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -122,6 +122,14 @@ def test_run_resume_and_report_numbers_equal_metrics(tmp_path):
     n_prompts = len((out / "prompts.jsonl").read_text().splitlines())
     assert len(answers) == 1 + 4 * n_prompts
     assert answers[0].endswith("strmatch-plus@2,strmatch@1")
+    # the same table as parquet, types kept (N and seed are integers there)
+    import pandas as pd
+
+    pq = pd.read_parquet(out / "answers.parquet")
+    csv = pd.read_csv(out / "answers.csv", keep_default_na=False)
+    assert len(pq) == 4 * n_prompts and list(pq.columns) == list(csv.columns)
+    assert pq["N"].dtype.kind == "i" and sorted(set(pq["N"])) == [0, 8, 16]
+    assert pq["answer"].tolist() == csv["answer"].astype(str).tolist()
 
     # every number of the headline table is the metrics.json number
     md = (out / "report.md").read_text()

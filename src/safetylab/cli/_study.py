@@ -92,4 +92,4 @@ def print_summary(rows: list[dict[str, Any]], out: str) -> None:
     strategies = list(dict.fromkeys(r["strategy"] for r in rows))
     print()
     print(study_table(study_points(rows), strategies))
-    print(f"\nreport: {out}/report.html  (also report.md, metrics.json, answers.csv)")
+    print(f"\nreport: {out}/report.html  (also report.md, metrics.json, answers.csv/.parquet)")

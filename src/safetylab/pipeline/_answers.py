@@ -1,4 +1,5 @@
-"""The tidy per-answer table of a study: one row per (cell, prompt), each judge's label a column.
+"""The tidy per-answer table of a study: one row per (cell, prompt), each judge's label a column,
+written as ``answers.csv`` and ``answers.parquet`` (the same rows; parquet keeps the types).
 
 Columns: cell, strategy, N, seed, base_model, suite, category, transform, prompt, answer, then
 one column per judge (``strmatch@1``, ...).
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from safetylab.records import Prompt
-from safetylab.store import read_jsonl, write_text
+from safetylab.store import read_jsonl, write_bytes, write_text
 
 
 def answer_rows(prompts: list[Prompt], cells: list[tuple[Any, Path]]) -> list[dict[str, Any]]:
@@ -39,10 +40,20 @@ def answer_rows(prompts: list[Prompt], cells: list[tuple[Any, Path]]) -> list[di
 
 
 def write_answers(path: Path, prompts: list[Prompt], cells: list[tuple[Any, Path]]) -> int:
-    """Write ``answers.csv``; returns the number of rows."""
+    """Write ``answers.csv`` at ``path`` and ``answers.parquet`` beside it; returns the number of
+    rows. A study with no finished cell writes an empty CSV and no parquet file."""
+    import io
+
     import pandas as pd
 
     rows = answer_rows(prompts, cells)
     df = pd.DataFrame(rows)
     write_text(path, df.to_csv(index=False) if rows else "")
+    pq = path.with_suffix(".parquet")
+    if rows:
+        buf = io.BytesIO()
+        df.to_parquet(buf, index=False)
+        write_bytes(pq, buf.getvalue())
+    else:
+        pq.unlink(missing_ok=True)
     return len(rows)

@@ -434,7 +434,10 @@ def write_study_report(path: Path, cfg: Any, rows: list[dict[str, Any]],
         md += ["![trade-off curves](tradeoff.png)", "", "![Pareto plot](pareto.png)", ""]
     for title, body in sections[2:]:
         md += [f"## {title}", "", body, ""]
-    md += ["Every answer with each judge's label: `answers.csv`; numbers: `metrics.json`."]
+    md += [
+        "Every answer with each judge's label: `answers.csv` (and `answers.parquet`); "
+        "numbers: `metrics.json`."
+    ]
     write_text(path / "report.md", "\n".join(md) + "\n")
 
     parts = [f"<h1>safetylab study: {html.escape(str(cfg.name))}</h1><p>{html.escape(head)}</p>"]
