@@ -42,7 +42,7 @@ HEADLINE = {
 # train: --set overrides of the cpu-lora preset; eval: answer length and prompts per suite.
 _BASE: dict[str, Any] = {
     "general_n": 400, "distill_max_new_tokens": 48, "context_n": None, "sensitive_n": None,
-    "n_safety": 40, "refusal_style": "reasoned",
+    "n_safety": 40, "refusal_style": "reasoned", "sensitive_sets": ["sensitive-train"],
     "train": {"lora_layers": 4, "epochs": 2, "lr": 5.0e-4, "val_ratio": 0.0},
     "eval": {"n": 40, "max_new_tokens": 64},
 }  # fmt: skip
@@ -57,6 +57,14 @@ TRIALS: dict[str, dict[str, Any]] = {
     "g400-s0-top4": {"n_safety": 0},
     # more refusals, for when harmful refusal falls short of 0.90
     "g400-s100-top4": {"n_safety": 100},
+    # + the 240 answers of bundled/sensitive-more (300 safe-but-sensitive answers in all)
+    "g400-s0-more-top4": {"n_safety": 0, "sensitive_sets": ["sensitive-train", "sensitive-more"]},
+    "g400-s40-more-top4": {"sensitive_sets": ["sensitive-train", "sensitive-more"]},
+    "g400-s40-more-e3": {
+        "sensitive_sets": ["sensitive-train", "sensitive-more"],
+        "train": {**_BASE["train"], "epochs": 3},
+    },
+    "g400-s80-more-top4": {"n_safety": 80, "sensitive_sets": ["sensitive-train", "sensitive-more"]},
 }
 
 
@@ -105,16 +113,37 @@ def distill_general(work: Path, n: int, max_new_tokens: int) -> Path:
     return path
 
 
+def sensitive_file(work: Path, sets: list[str]) -> dict[str, Any]:
+    """The safe-but-sensitive source: one bundled set, or several joined into a file in work."""
+    if len(sets) == 1:
+        return {"dataset": f"bundled/{sets[0]}"}
+    from safetylab.data import bundled_records
+
+    path = work / ("+".join(sets) + ".jsonl")
+    rows = [
+        {"instruction": e.prompt, "output": e.response, "category": e.category}
+        for name in sets
+        for e in bundled_records(name)
+    ]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    return {"file": str(path), "instruction_col": "instruction", "output_col": "output",
+            "category_col": "category"}  # fmt: skip
+
+
 def mix_config(k: dict[str, Any], general: Path) -> dict[str, Any]:
     def src(dataset: str, n: int | None) -> dict[str, Any]:
         return {"dataset": dataset, **({"n": n} if n is not None else {})}
+
+    sens = sensitive_file(general.parent, k["sensitive_sets"])
+    if k["sensitive_n"] is not None:
+        sens["n"] = k["sensitive_n"]
 
     return {
         "strategy": "context-aware", "seed": 0,
         "general": {"file": str(general), "instruction_col": "instruction", "output_col": "output",
                     **({"n": k["general_n"]} if k["general_n"] else {})},
         "context": src("bundled/context-pairs", k["context_n"]),
-        "sensitive": src("bundled/sensitive-train", k["sensitive_n"]),
+        "sensitive": sens,
         "safety": {"dataset": "bundled/safety"}, "n_safety": k["n_safety"],
         "refusal_style": k["refusal_style"], "eval": ["bundled"],
     }  # fmt: skip
