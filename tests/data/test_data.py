@@ -12,6 +12,7 @@ COUNTS = {
     "general": 400,
     "safety": 300,
     "sensitive-train": 60,
+    "sensitive-more": 240,
     "context-pairs": 160,
     "harmful": 120,
     "sensitive-safe": 200,
@@ -68,7 +69,9 @@ def _texts(name):
 
 def test_train_and_eval_splits_are_disjoint():
     train = [
-        t for n in ("general", "safety", "sensitive-train", "context-pairs") for t in _texts(n)
+        t
+        for n in ("general", "safety", "sensitive-train", "sensitive-more", "context-pairs")
+        for t in _texts(n)
     ]
     evals = [
         EvalItem(n, str(i), t)

@@ -37,6 +37,10 @@ _FILES = {
         "train/sensitive_train.jsonl",
         "60 safe-but-sensitive prompts with answers (train)",
     ),
+    "sensitive-more": (
+        "train/sensitive_more.jsonl",
+        "240 more safe-but-sensitive prompts with answers (train)",
+    ),
     "context-pairs": (
         "train/context_pairs.jsonl",
         "160 intent/context minimal pairs, 10 categories (train)",
@@ -196,6 +200,7 @@ _BUNDLED_KIND: dict[str, Kind] = {
     "general": "prompts",
     "safety": "train",
     "sensitive-train": "train",
+    "sensitive-more": "train",
     "context-pairs": "train",
 }
 
@@ -217,7 +222,7 @@ def bundled_records(short: str) -> list[Any]:
     for r in BundledDataset(short).rows():
         if short == "safety":
             out.append(Example(r["prompt"], r["refusal"], name, r["category"], "", "unsafe"))
-        elif short == "sensitive-train":
+        elif short in ("sensitive-train", "sensitive-more"):
             out.append(Example(r["prompt"], r["response"], name, r["type"], "", "safe"))
         elif short == "context-pairs":
             cat = r["category"]

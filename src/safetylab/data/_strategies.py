@@ -46,6 +46,7 @@ _DEFAULT_LABEL = {"general": "safe", "safety": "unsafe", "sensitive": "safe", "c
 _BUNDLED_LABELS = {
     "safety": "unsafe: every item (project-written harmful requests with refusals)",
     "sensitive-train": "safe: every item (project-written sensitive-sounding prompts with answers)",
+    "sensitive-more": "safe: every item (project-written sensitive-sounding prompts with answers)",
     "context-pairs": "per pair: the legitimate side safe (helpful answer), the harmful side "
     "unsafe (refusal); project-written",
 }
