@@ -524,3 +524,40 @@ def test_eval_list_accepts_user_files(tmp_path):
     assert m.card["contamination"]["suites_checked"] == {"file:ev.jsonl": 1}
     assert m.card["contamination"]["n_removed"] == 1
     assert Counter(e.strategy for e in m.examples) == {"general": 59, "safety": 1}
+
+
+def test_a_role_reads_a_list_of_datasets_as_one_pool():
+    """`sensitive: [bundled/sensitive-train, bundled/sensitive-more]` draws from 60 + 240 rows;
+    the card names both files, and n samples across both."""
+    both = ["bundled/sensitive-train", "bundled/sensitive-more"]
+    cfg = {"strategy": "context-aware", "context": "bundled/context-pairs", "sensitive": both,
+           "eval": []}  # fmt: skip
+    (m,) = build_mixtures(parse_mix_config(cfg))
+    sens = [e for e in m.examples if e.strategy == "sensitive"]
+    assert Counter(e.source for e in sens) == {
+        "bundled/sensitive-train": 60, "bundled/sensitive-more": 240
+    }  # fmt: skip
+    card = json.dumps(m.card)
+    assert "sensitive_train.jsonl" in card and "sensitive_more.jsonl" in card
+    assert "bundled/sensitive-train + bundled/sensitive-more" in card
+    (m100,) = build_mixtures(parse_mix_config({**cfg, "sensitive": {"dataset": both, "n": 100}}))
+    drawn = Counter(e.source for e in m100.examples if e.strategy == "sensitive")
+    assert sum(drawn.values()) == 100 and len(drawn) == 2  # both sets contribute
+    # a single name in the list is the same mixture as the name alone
+    (one,) = build_mixtures(parse_mix_config({**cfg, "sensitive": ["bundled/sensitive-train"]}))
+    (alone,) = build_mixtures(parse_mix_config({**cfg, "sensitive": "bundled/sensitive-train"}))
+    assert [e.id for e in one.examples] == [e.id for e in alone.examples]
+
+
+@pytest.mark.parametrize(
+    "sensitive,message",
+    [
+        ([], "a list of datasets must name each one once"),
+        (["bundled/sensitive-train", "bundled/sensitive-train"], "must name each one once"),
+        ({"dataset": 3}, "dataset must be a name or a list"),
+    ],
+)
+def test_a_bad_dataset_list_is_a_one_line_error(sensitive, message):
+    cfg = {"strategy": "context-aware", "context": "bundled/context-pairs", "sensitive": sensitive}
+    with pytest.raises(SafetylabError, match=message.replace("(", r"\(")):
+        parse_mix_config(cfg)

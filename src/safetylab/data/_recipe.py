@@ -33,7 +33,8 @@ _DEFAULTS = {
 class SourceSpec:
     """One input of a mixture: a registered dataset or a user file."""
 
-    dataset: str | None = None  #: dataset name, e.g. "stl-safety", "bundled/safety"
+    #: dataset name, e.g. "stl-safety", "bundled/safety", or a list of names read as one pool
+    dataset: str | list[str] | None = None
     file: str | None = None  #: user file: JSON, JSONL, CSV, Parquet or a saved dataset folder
     n: int | None = None  #: rows to draw (pairs for context); default all
     instruction_col: str | None = None  #: user file: request column
@@ -51,8 +52,14 @@ class SourceSpec:
             self.messages_col, self.label_col, self.category_col,
         )  # fmt: skip
 
+    def names(self) -> list[str]:
+        """The dataset names this source reads (one, several, or none for a file)."""
+        if self.dataset is None:
+            return []
+        return [self.dataset] if isinstance(self.dataset, str) else list(self.dataset)
+
     def display(self) -> str:
-        return self.dataset or f"file:{self.file}"
+        return " + ".join(self.names()) if self.dataset is not None else f"file:{self.file}"
 
 
 @dataclass
@@ -135,7 +142,7 @@ def _refuse_unknown(keys: Any, cls: type, at: Callable[[str], str], prefix: str 
 def _build_source(role: str, v: Any, at: Where) -> SourceSpec | None:
     if v is None:
         return None
-    if isinstance(v, str):
+    if isinstance(v, str | list):
         v = {"dataset": v}
     if not isinstance(v, dict):
         raise SafetylabError(f"{at(role)}: {role}: expected a dataset name or a mapping")
@@ -143,6 +150,16 @@ def _build_source(role: str, v: Any, at: Where) -> SourceSpec | None:
     spec = SourceSpec(**v)
     if (spec.dataset is None) == (spec.file is None):
         raise SafetylabError(f"{at(role)}: {role}: give exactly one of dataset or file")
+    if isinstance(spec.dataset, list) and (
+        not spec.dataset
+        or not all(isinstance(x, str) and x for x in spec.dataset)
+        or len(set(spec.dataset)) != len(spec.dataset)
+    ):
+        raise SafetylabError(
+            f"{at(role, 'dataset')}: {role}: a list of datasets must name each one once"
+        )
+    if spec.dataset is not None and not isinstance(spec.dataset, str | list):
+        raise SafetylabError(f"{at(role, 'dataset')}: {role}: dataset must be a name or a list")
     if spec.n is not None and (
         isinstance(spec.n, bool) or not isinstance(spec.n, int) or spec.n < 0
     ):

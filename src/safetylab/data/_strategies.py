@@ -69,6 +69,8 @@ class Pool:
 def load_role(role: str, spec: SourceSpec, source: str | None) -> Pool:
     """A role's rows as Examples (strategy = role); answerless sets are refused by name."""
     info: dict[str, Any] = {"role": role, "name": spec.display()}
+    if len(spec.names()) > 1:
+        return _joined_pool(role, spec, source)
     if spec.file is not None:
         if role == "context" and not spec.label_col:
             raise SafetylabError(f"{role}: a user file for context pairs needs label_col")
@@ -80,7 +82,7 @@ def load_role(role: str, spec: SourceSpec, source: str | None) -> Pool:
         meta: list[dict[str, str]] = [{} for _ in rows]
         info.update(files=[{"path": data.path, "sha256": data.sha256}], bad_rows=data.n_bad)
     else:
-        name = spec.dataset or ""
+        name = spec.names()[0]
         if name.startswith("bundled/"):
             from safetylab.registry import datasets
 
@@ -110,6 +112,28 @@ def load_role(role: str, spec: SourceSpec, source: str | None) -> Pool:
             )
     rows = [dataclasses.replace(r, strategy=role) for r in rows]
     info["n_loaded"] = len(rows)
+    return Pool(role, spec, rows, meta, info)
+
+
+def _joined_pool(role: str, spec: SourceSpec, source: str | None) -> Pool:
+    """Several datasets read as one pool, in the order given (``n`` draws from all of them).
+    Context pairs keep apart: a pair id is prefixed by its dataset's position."""
+    parts = [
+        load_role(role, dataclasses.replace(spec, dataset=name), source) for name in spec.names()
+    ]
+    rows = [r for p in parts for r in p.rows]
+    meta = [
+        {**m, "pair": f"{k}:{m['pair']}"} if "pair" in m else m
+        for k, p in enumerate(parts)
+        for m in p.meta
+    ]
+    info: dict[str, Any] = {
+        "role": role,
+        "name": spec.display(),
+        "files": [f for p in parts for f in p.info.get("files", [])],
+        "labels": "; ".join(dict.fromkeys(str(p.info.get("labels", "")) for p in parts)),
+        "n_loaded": len(rows),
+    }
     return Pool(role, spec, rows, meta, info)
 
 
@@ -200,12 +224,13 @@ def _check_sources(cfg: MixConfig, source: str | None) -> None:
     missing = []
     for role in ROLES:
         spec = getattr(cfg, role)
-        if spec is None or spec.dataset is None or spec.dataset.startswith("bundled/"):
-            continue
-        name = public_spec(spec.dataset).name
-        if not is_available(name, source):
-            where = f"under --source {source}" if source else "in the cache"
-            missing.append(f"{role} source {name!r} is not {where}")
+        for dataset in spec.names() if spec is not None else []:
+            if dataset.startswith("bundled/"):
+                continue
+            name = public_spec(dataset).name
+            if not is_available(name, source):
+                where = f"under --source {source}" if source else "in the cache"
+                missing.append(f"{role} source {name!r} is not {where}")
     if missing:
         hint = (
             "run `safetylab data fetch NAME` (needs network), pass --source DIR, or use {file: ...}"
