@@ -57,7 +57,8 @@ TRIALS: dict[str, dict[str, Any]] = {
     "g400-s0-top4": {"n_safety": 0},
     # more refusals, for when harmful refusal falls short of 0.90
     "g400-s100-top4": {"n_safety": 100},
-    # + the 240 answers of bundled/sensitive-more (300 safe-but-sensitive answers in all)
+    # + the 240 answers of bundled/sensitive-more (300 safe-but-sensitive answers in all; the
+    # `sensitive` source names both sets)
     "g400-s0-more-top4": {"n_safety": 0, "sensitive_sets": ["sensitive-train", "sensitive-more"]},
     "g400-s40-more-top4": {"sensitive_sets": ["sensitive-train", "sensitive-more"]},
     "g400-s40-more-e3": {
@@ -113,28 +114,12 @@ def distill_general(work: Path, n: int, max_new_tokens: int) -> Path:
     return path
 
 
-def sensitive_file(work: Path, sets: list[str]) -> dict[str, Any]:
-    """The safe-but-sensitive source: one bundled set, or several joined into a file in work."""
-    if len(sets) == 1:
-        return {"dataset": f"bundled/{sets[0]}"}
-    from safetylab.data import bundled_records
-
-    path = work / ("+".join(sets) + ".jsonl")
-    rows = [
-        {"instruction": e.prompt, "output": e.response, "category": e.category}
-        for name in sets
-        for e in bundled_records(name)
-    ]
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    return {"file": str(path), "instruction_col": "instruction", "output_col": "output",
-            "category_col": "category"}  # fmt: skip
-
-
 def mix_config(k: dict[str, Any], general: Path) -> dict[str, Any]:
     def src(dataset: str, n: int | None) -> dict[str, Any]:
         return {"dataset": dataset, **({"n": n} if n is not None else {})}
 
-    sens = sensitive_file(general.parent, k["sensitive_sets"])
+    sets = [f"bundled/{x}" for x in k["sensitive_sets"]]
+    sens = {"dataset": sets[0] if len(sets) == 1 else sets}
     if k["sensitive_n"] is not None:
         sens["n"] = k["sensitive_n"]
 
