@@ -18,9 +18,7 @@ from safetylab.data._contamination import normalize
 from safetylab.data._dedup import EvalItem, contamination, dedup
 from safetylab.data._public import (
     PUBLIC,
-    LabelledCompletion,
     PublicDataset,
-    data_cache,
     fetch,
     is_available,
     load_dataset,
@@ -28,6 +26,8 @@ from safetylab.data._public import (
     load_public_with_files,
     public_spec,
 )
+from safetylab.data._public_files import data_cache
+from safetylab.data._public_readers import LabelledCompletion
 from safetylab.data._recipe import MixConfig, load_mix_config, parse_mix_config
 from safetylab.data._strategies import Mixture, build_mixtures, output_path
 from safetylab.data._userfile import Columns, UserData, csv_header, iter_rows, load_user_file

@@ -29,10 +29,10 @@ from safetylab.data._bundled import bundled_eval_names, bundled_records
 from safetylab.data._contamination import normalize
 from safetylab.data._public import (
     PUBLIC,
-    LabelledCompletion,
     is_available,
     load_public_with_files,
 )
+from safetylab.data._public_readers import LabelledCompletion
 from safetylab.data._userfile import Columns, load_user_file
 from safetylab.errors import SafetylabError
 from safetylab.records import Example, Prompt

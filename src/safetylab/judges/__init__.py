@@ -8,10 +8,10 @@ from safetylab.judges._refusal import WEIGHTS_DIR as REFUSAL_WEIGHTS
 from safetylab.judges._refusal import (
     RefusalJudge,
     RefusalModel,
-    answer_features,
     bundled_training_answers,
     train_and_save,
 )
+from safetylab.judges._refusal_features import answer_features
 from safetylab.judges._reward import RewardJudge
 from safetylab.judges._spec import build_judge, build_judges, judge_parameters, parse_judge_options
 from safetylab.judges._strmatch import StrMatch, StrMatchPlus
