@@ -28,16 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.report.view_fixtures import fixture_prompts, write_run  # noqa: E402
 
-from safetylab.report import write_view  # noqa: E402
+from safetylab.report import chromium_launch_options, write_view  # noqa: E402
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 FILTER_JS = """() => {
   const s = document.getElementById('f-suite');
   s.value = '0';
@@ -109,7 +101,7 @@ def main() -> None:
         "write_view_seconds_fixture": round(write_s, 2),
     }
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        b = pw.chromium.launch(**chromium_launch_options())
         for name, page in pages.items():
             results[name] = {**results.get(name, {}), **measure(page, b)}
         b.close()

@@ -32,7 +32,7 @@ from safetylab.store import (
     read_json_cache,
     try_lock,
 )
-from tests.generate.test_openai import FakeOpenAIServer, Reply, completion, user_text
+from tests._stub_openai import FakeOpenAIServer, Reply, completion, openai_eval_args, user_text
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -309,25 +309,8 @@ def test_an_internal_error_prints_one_line_and_the_traceback_file(tmp_path, cach
 
 # ------------------------------------------------------------------------------- network
 def _remote(url: str, out: Path, *extra: str) -> list[str]:
-    return [
-        "eval",
-        "--backend",
-        "openai",
-        "--base-url",
-        url,
-        "--model",
-        "m",
-        "--suites",
-        "helpful",
-        "--n",
-        "2",
-        "--judges",
-        "strmatch",
-        "--no-drift",
-        "--out",
-        str(out),
-        *extra,
-    ]
+    judged = ("--judges", "strmatch", "--no-drift")
+    return openai_eval_args(url, out, *judged, *extra, model="m", suites="helpful", n=2)
 
 
 def test_credentials_in_the_base_url_are_sent_but_never_shown_or_saved(tmp_path, cache, capsys):

@@ -14,7 +14,7 @@ import pytest
 from safetylab.cli.main import main
 from safetylab.evals._suites import get_suite
 from safetylab.store import read_jsonl
-from tests.generate.test_openai import FakeOpenAIServer, Reply, completion, user_text
+from tests._stub_openai import FakeOpenAIServer, Reply, completion, openai_eval_args, user_text
 
 N = 3
 REFUSAL = "I'm sorry, but I can't help with that."
@@ -30,26 +30,11 @@ def reply(body: dict[str, Any], n: int) -> Reply:
 
 
 def _args(url: str, out: Path, *extra: str) -> list[str]:
-    return [
-        "eval",
-        "--backend",
-        "openai",
-        "--base-url",
-        url,
-        "--model",
-        "tuned-model",
-        "--suites",
-        "harm,helpful",
-        "--n",
-        str(N),
-        "--max-new-tokens",
-        "32",
-        "--api-key-env",
-        "SAFETYLAB_TEST_EVAL_KEY",
-        "--out",
-        str(out),
-        *extra,
-    ]
+    key_env = ("--api-key-env", "SAFETYLAB_TEST_EVAL_KEY")
+    tokens = ("--max-new-tokens", "32")
+    return openai_eval_args(
+        url, out, *tokens, *key_env, *extra, model="tuned-model", suites="harm,helpful", n=N
+    )
 
 
 @pytest.fixture

@@ -5,35 +5,26 @@ download). Skipped when /usr/bin/chromium or the playwright package is missing
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from safetylab.cli.main import main
-from safetylab.report import load_runs, write_view
+from safetylab.report import chromium_launch_options, load_runs, write_view
 from tests.report.view_fixtures import XSS_IMG, XSS_SCRIPT, fixture_prompts, write_run
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = chromium_launch_options()["executable_path"]
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="no chromium (apt-get install chromium)"
 )
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 MODELS = {"safety-0": 0, "safety-50": 50, "safety-100": 100}
 
 
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = pw.chromium.launch(**chromium_launch_options())
         yield b
         b.close()
 

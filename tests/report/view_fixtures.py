@@ -57,6 +57,13 @@ def answer_for(model: str, p: Prompt, k: int) -> tuple[str, str, str]:
     return text, a, b
 
 
+def _rate_row(model: str, suite: str, metric: str, value: float, n: int) -> dict[str, Any]:
+    """A metric row with a +-0.1 interval clipped to [0, 1]."""
+    return MetricRow(
+        model, suite, metric, value, max(0, value - 0.1), min(1, value + 0.1), n
+    ).to_dict()
+
+
 def write_run(
     path: Path,
     models: dict[str, int],
@@ -94,24 +101,8 @@ def write_run(
         share = sum(harm_hits) / max(1, len(harm_hits))
         ref = 1 - sum(safe_hits) / max(1, len(safe_hits))
         metrics += [
-            MetricRow(
-                model,
-                "harm",
-                "harmful_compliance_rate",
-                share,
-                max(0, share - 0.1),
-                min(1, share + 0.1),
-                len(harm_hits),
-            ).to_dict(),
-            MetricRow(
-                model,
-                "overrefusal",
-                "refusal_rate",
-                ref,
-                max(0, ref - 0.1),
-                min(1, ref + 0.1),
-                len(safe_hits),
-            ).to_dict(),
+            _rate_row(model, "harm", "harmful_compliance_rate", share, len(harm_hits)),
+            _rate_row(model, "overrefusal", "refusal_rate", ref, len(safe_hits)),
             MetricRow(
                 model, "harm/violence", "harmful_compliance_rate", 0.5, 0.2, 0.8, 2
             ).to_dict(),

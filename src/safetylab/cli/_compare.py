@@ -17,17 +17,21 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from safetylab.cli._args import verb_parser
+
 #: suites whose items carry a safe/unsafe label and are reported side by side
 SIDED_SUITES = ("pairs", "dualuse", "physical")
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser(
+    p = verb_parser(
+        sub,
         "compare",
         help="paired differences between two runs (McNemar's p and a 95%% CI per suite and side)",
         description="Compare two eval runs on the prompts they share: per suite (legitimate and "
         "malicious sides apart) and transform, the rate difference B - A with a 95% paired "
         "bootstrap interval and McNemar's exact p.",
+        run=run,
     )
     p.add_argument("run_a")
     p.add_argument("run_b")
@@ -39,7 +43,6 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
-    p.set_defaults(func=run)
 
 
 def outcome(prompt: dict[str, Any], label: str) -> tuple[str, str, bool]:

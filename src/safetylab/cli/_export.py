@@ -11,21 +11,23 @@ import os
 from pathlib import Path
 from typing import Any
 
+from safetylab.cli._args import add_run_args, verb_parser
+
 FORMATS = ("parquet", "csv", "jsonl")
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser(
+    p = verb_parser(
+        sub,
         "export",
         help="write every answer of runs/studies as a parquet, CSV or JSONL table",
         description="One row per answer: run, model, cell, strategy, N, seed, suite, category, "
         "transform, prompt, answer, and each judge's label_<judge> and score_<judge>. "
         "Never overwrites an existing file.",
+        run=run,
     )
-    p.add_argument("runs", nargs="+", metavar="RUN", help="demo, eval or study directories")
     p.add_argument("--format", choices=FORMATS, default=None, help="default: from --out's suffix")
-    p.add_argument("--out", required=True, help="file to write (must not exist)")
-    p.set_defaults(func=run)
+    add_run_args(p, "file to write (must not exist)", out_required=True)
 
 
 def export_answers(runs: list[str], out: str | Path, fmt: str | None = None) -> int:

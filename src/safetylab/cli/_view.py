@@ -11,21 +11,23 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from safetylab.cli._args import add_run_args, verb_parser
+
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser(
+    p = verb_parser(
+        sub,
         "view",
         help="write (and optionally serve) a browsable view.html for run directories",
         description="Write a self-contained page (works offline from file://): headline metrics "
         "with 95%% intervals, trade-off and Pareto plots, every answer with filters and search, "
         "one prompt side by side across models and attacks, and relabelling that downloads a "
         "labels file for `safetylab judge validate --labels`.",
+        run=run,
     )
-    p.add_argument("runs", nargs="+", metavar="RUN", help="demo, eval or study directories")
-    p.add_argument("--out", default=None, help="page to write (default: RUN/view.html)")
+    add_run_args(p, "page to write (default: RUN/view.html)")
     p.add_argument("--serve", action="store_true", help="serve the page on 127.0.0.1 until Ctrl-C")
     p.add_argument("--port", type=int, default=8765, help="port for --serve (default 8765)")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

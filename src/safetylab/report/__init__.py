@@ -9,11 +9,12 @@ from safetylab.report._report import (
     write_reports,
     write_study_report,
 )
-from safetylab.report._serve import HOST, make_server
+from safetylab.report._serve import HOST, chromium_launch_options, make_server
 from safetylab.report._view import write_view
 
 __all__ = [
     "HOST",
+    "chromium_launch_options",
     "headline_table",
     "load_metrics",
     "load_run",

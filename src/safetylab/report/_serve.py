@@ -4,19 +4,39 @@ Served: ``/`` (and ``/view.html``) is the page; ``/<run>/<file>`` is one of a fe
 a named run directory (view.html, report.html, report.md, metrics.json, tradeoff.png).
 Anything else is refused: ``..`` or absolute paths (403), a file that resolves outside its run
 directory through a symlink (403), any other path (404). Nothing is listed.
+
+``chromium_launch_options()``: how the page's browser tests and benchmark open it (the
+system's chromium; a browser is never downloaded).
 """
 
 from __future__ import annotations
 
 import mimetypes
 import posixpath
+import shutil
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 HOST = "127.0.0.1"
 RUN_FILES = ("view.html", "report.html", "report.md", "metrics.json", "tradeoff.png")
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
+
+def chromium_launch_options() -> dict[str, Any]:
+    """Keyword arguments for Playwright's ``chromium.launch``: the system's chromium (on PATH,
+    else /usr/bin/chromium; it may be missing: check ``executable_path``), no background network."""
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    return {"executable_path": path, "args": list(CHROMIUM_ARGS)}
 
 
 def resolve_request(url_path: str, page: Path, runs: dict[str, Path]) -> tuple[int, Path | None]:
