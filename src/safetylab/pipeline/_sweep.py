@@ -9,7 +9,8 @@ one comparative report.
 Study directory: ``config.resolved.yaml``, ``prompts.jsonl``, ``general/`` (the general data,
 distilled once per base model), ``cells/<cell id>/`` (one run directory per cell: mixture,
 adapter, generations, judgments, metrics, ``done.json`` or ``error.json``), and over all
-finished cells ``metrics.json``, ``answers.csv``, ``report.md``, ``report.html``.
+finished cells ``metrics.json``, ``answers.csv``, ``report.md``, ``report.html`` (written by
+``_aggregate.py``).
 
 Workers: a cell runs under a file lock (``cells/<id>.lock``); ``--shard i/k`` takes every k-th
 cell; a finished cell is never redone, a half-done one resumes from its logs and checkpoints, a
@@ -29,8 +30,8 @@ from typing import Any
 
 from safetylab.errors import SafetylabError
 from safetylab.evals import generate_and_judge
+from safetylab.pipeline._aggregate import aggregate, cell_dir
 from safetylab.pipeline._cell import (
-    BASE,
     Cell,
     build_cell_mixture,
     cell_state,
@@ -40,8 +41,6 @@ from safetylab.pipeline._cell import (
     general_examples,
     general_rows,
     mark,
-    read_cell_rows,
-    strategy_sizes,
     study_prompts,
     write_general_file,
 )
@@ -140,7 +139,7 @@ class Study:
         self._lora_of: dict[str, dict[str, Any]] = {}  #: its LoRARequest per adapter
 
     def cell_dir(self, cell: Cell) -> Path:
-        return self.path / "cells" / cell.id
+        return cell_dir(self.path, cell)
 
     # ------------------------------------------------------------ running
 
@@ -385,75 +384,9 @@ class Study:
 
     # ------------------------------------------------------------ aggregate
 
-    def display(self) -> list[tuple[str, Cell]]:
-        """(strategy, cell) for every row of the report: the N = 0 cell under each strategy."""
-        out = []
-        for c in self.cells:
-            if c.strategy == BASE:
-                out += [(s, c) for s in self.cfg.strategies if 0 in strategy_sizes(self.cfg, s)]
-            else:
-                out.append((c.strategy, c))
-        return out
-
     def aggregate(self) -> list[dict[str, Any]]:
-        """metrics.json, answers.csv and the report over every finished cell."""
-        rows: list[dict[str, Any]] = []
-        for strategy, c in self.display():
-            d = self.cell_dir(c)
-            if cell_state(d) != "done":
-                continue
-            for r in read_cell_rows(d):
-                rows.append({**r.to_dict(), "model": f"{strategy}-{c.n}", "strategy": strategy,
-                             "n_safety": c.n, "seed": c.seed, "base_model": c.model,
-                             "cell": c.id})  # fmt: skip
-        write_json(self.path / "metrics.json", rows)
-        self.link_models()
-        from safetylab.pipeline._answers import write_answers
-
-        write_answers(self.path / "answers.csv", self.prompts,
-                      [(c, self.cell_dir(c)) for c in self.cells
-                       if cell_state(self.cell_dir(c)) == "done"])  # fmt: skip
-        from safetylab.report import write_study_report
-
-        write_study_report(self.path, self.cfg, rows, self.status_rows())
-        try:
-            from safetylab.report import write_view
-        except ImportError:
-            pass
-        else:
-            done: list[str | Path] = [
-                self.cell_dir(c) for c in self.cells if cell_state(self.cell_dir(c)) == "done"
-            ]
-            try:
-                write_view(done, self.path / "view.html")
-            except Exception as e:  # the interactive view is optional
-                log.warning("view.html not written: %s", e)
-        return rows
-
-    def link_models(self) -> None:
-        """``models/<cell>`` -> the cell's adapter, so ``safetylab probe --run DIR`` finds every
-        trained checkpoint of the study (as it did in a demo run)."""
-        seeds = len(self.cfg.seeds) > 1
-        bases = len(self.cfg.models) > 1
-        mdir = self.path / "models"
-        for c in self.cells:
-            adapter = self.cell_dir(c) / "adapter"
-            if not (adapter / "adapter_model.safetensors").exists():
-                continue
-            name = (
-                c.label
-                + (f"-s{c.seed}" if seeds else "")
-                + (f"@{Path(c.model).name}" if bases else "")
-            )
-            link = mdir / name
-            target = Path("..") / "cells" / c.id / "adapter"
-            if link.is_symlink() and link.readlink() == target:
-                continue
-            mdir.mkdir(exist_ok=True)
-            if link.is_symlink():
-                link.unlink()  # our own link, to an older cell of this name
-            if not link.exists():
-                link.symlink_to(target, target_is_directory=True)
+        """metrics.json, answers.csv and the report over every finished cell (``_aggregate``)."""
+        return aggregate(self.path, self.cfg, self.cells, self.prompts)
 
     def run_probes(self) -> None:
         """The config's probes over every trained checkpoint (once all cells are done)."""
@@ -463,13 +396,6 @@ class Study:
 
         ckpts = checkpoints(self.path, model=self.cfg.models[0])
         run_stages(self.cfg.probes, ckpts, self.path / "probes", ProbeConfig(), force=True)
-
-    # ------------------------------------------------------------ status
-
-    def status_rows(self) -> list[dict[str, Any]]:
-        from safetylab.pipeline._status import status_rows
-
-        return status_rows(self.path, self.cells)
 
 
 def study_status(path: str | Path) -> str:
