@@ -219,7 +219,7 @@ class Study:
         with _lock(gdir / f"{key}.lock", -1):
             answers = None
             if g.distill:
-                backend = self.backend(model, None, key)
+                backend = self.backend(model, None, model)  # the server knows the base by name
                 dec = {"max_new_tokens": g.distill_max_new_tokens, "do_sample": False}
                 from safetylab.generate import generate_for
 
