@@ -173,3 +173,17 @@ def test_benchmark_scripts_use_only_the_public_api():
             ]
             bad += [f"{where} imports {a.name}" for a in node.names if a.name.startswith("_")]
     assert bad == []
+
+
+#: The module size a newcomer can read in one sitting; a module that grows past it splits by
+#: concept (as data/_public.py, judges/_refusal.py, pipeline/_sweep.py and train/_loop.py did).
+MAX_MODULE_LINES = 500
+
+
+def test_no_module_is_over_the_size_limit():
+    sizes = {
+        str(p.relative_to(SRC)): len(p.read_text(encoding="utf-8").splitlines())
+        for p, _ in _modules().values()
+    }
+    assert len(sizes) > 100  # every module was read
+    assert {m: n for m, n in sizes.items() if n > MAX_MODULE_LINES} == {}
