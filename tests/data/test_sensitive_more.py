@@ -15,17 +15,9 @@ from safetylab.data._contamination import ngrams, normalize
 from safetylab.judges import StrMatchPlus
 from safetylab.records import Example, refused
 from tests.conftest import SHARED_DATA
+from tests.data.test_data import XS_TYPES
 
-TYPES = [
-    "homonyms",
-    "figurative_language",
-    "safe_targets",
-    "safe_contexts",
-    "definitions",
-    "historical_events",
-    "privacy_public",
-    "fiction",
-]
+TYPES = XS_TYPES
 HELD_OUT = [
     "eval/sensitive_safe.jsonl",
     "eval/sensitive_safe_neutral.jsonl",
