@@ -322,6 +322,13 @@ def test_presets_load_and_unknown_preset(tmp_path):
     assert demo.strategies["context-aware"]["sizes"] == [max(demo.sizes)]
     paper = load_study("paper")
     assert paper.sizes == [0, 100, 300, 500, 1000, 1500, 2000] and paper.general.n == 20000
+    # frontier: the searched mixture, every pair and both safe-but-sensitive sets (60 + 240)
+    from safetylab.pipeline._cell import _shares, strategy_knobs
+
+    frontier = load_study("frontier")
+    knobs = strategy_knobs(frontier, "context-aware")
+    assert _shares(knobs, max(frontier.sizes)) == {"safety": 40, "sensitive": 300, "context": 160}
+    assert knobs["sensitive"] == ["bundled/sensitive-train", "bundled/sensitive-more"]
     with pytest.raises(SafetylabError, match="did you mean 'demo'"):
         load_study("dmeo")
 
