@@ -66,6 +66,10 @@ TRIALS: dict[str, dict[str, Any]] = {
         "train": {**_BASE["train"], "epochs": 3},
     },
     "g400-s80-more-top4": {"n_safety": 80, "sensitive_sets": ["sensitive-train", "sensitive-more"]},
+    "g400-s40-more-all": {
+        "sensitive_sets": ["sensitive-train", "sensitive-more"],
+        "train": {**_BASE["train"], "lora_layers": 0, "epochs": 1, "lr": 1.0e-3},
+    },
     "g400-s40-more-e1": {
         "sensitive_sets": ["sensitive-train", "sensitive-more"],
         "train": {**_BASE["train"], "epochs": 1},
