@@ -38,13 +38,24 @@ def cpu_has_fast_bf16() -> bool:
 
 
 @cache
-def _cpuinfo_fast_bf16() -> bool:
+def cpu_flags() -> tuple[str, ...]:
+    """The CPU flags that decide speed here, as /proc/cpuinfo lists them: AVX2, AVX-512,
+    AVX512-BF16, AMX (empty where there is no /proc/cpuinfo)."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
-            flags = f.read()
+            text = f.read()
     except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+        return ()
+    flags = next(
+        (ln.split(":", 1)[1].split() for ln in text.splitlines() if ln.startswith("flags")), []
+    )
+    return tuple(
+        f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile") if f in flags
+    )
+
+
+def _cpuinfo_fast_bf16() -> bool:
+    return bool({"avx512_bf16", "amx_bf16"} & set(cpu_flags()))
 
 
 def use_bf16(setting: str | bool, device_type: str) -> bool:

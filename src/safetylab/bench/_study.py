@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from safetylab.hardware import cpu_flags
+
 HEADLINE = {
     ("harm", "harmful_compliance_rate"): "harmful_compliance",
     ("overrefusal", "refusal_rate"): "safe_prompt_refusal",
@@ -26,23 +28,10 @@ HEADLINE = {
 }
 
 
-def cpu_flags() -> list[str]:
-    """The CPU flags that matter for speed here (bf16 paths): AVX2, AVX-512, AVX512-BF16, AMX."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return []
-    flags = next(
-        (ln.split(":", 1)[1].split() for ln in text.splitlines() if ln.startswith("flags")), []
-    )
-    wanted = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile")
-    return [f for f in wanted if f in flags]
-
-
 def machine() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),
-        "cpu_flags": cpu_flags(),
+        "cpu_flags": list(cpu_flags()),
         "python": platform.python_version(),
         "machine": platform.machine(),
     }
@@ -102,14 +91,11 @@ def halving_check(metrics: list[dict[str, Any]]) -> dict[str, Any]:
     return {"per_strategy": rows, "holds": bool(rows) and all(r["holds"] for r in rows.values())}
 
 
-def time_study(
-    preset: str, extra: list[str] | None = None, keep: str | Path | None = None
-) -> dict[str, Any]:
+def time_study(preset: str, keep: str | Path | None = None) -> dict[str, Any]:
     """Run ``safetylab study PRESET`` cold, then again finished; return the figures."""
     work = Path(tempfile.mkdtemp(prefix=f"study-{preset}-"))
     env = dict(os.environ, SAFETYLAB_CACHE=str(work / "cache"))
     cmd = [sys.executable, "-m", "safetylab.cli.main", "study", preset, "--out", str(work / "run")]
-    cmd += list(extra or [])
     load_before = os.getloadavg()
     t = time.perf_counter()
     subprocess.run(cmd, env=env, check=True)
@@ -120,7 +106,7 @@ def time_study(
     rerun = time.perf_counter() - t
     metrics = json.loads((work / "run" / "metrics.json").read_text())
     result = {
-        "command": " ".join(["safetylab", "study", preset, *(extra or [])]),
+        "command": f"safetylab study {preset}",
         "wall_seconds": round(wall, 1),
         "rerun_seconds": round(rerun, 1),
         "cells": cell_seconds(work / "run"),
