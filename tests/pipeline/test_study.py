@@ -408,6 +408,12 @@ def test_study_points_across_seeds_pareto_and_findings():
         "plain ones; safety-only N=150 refuses 60% of safe prompts and 20% of plain ones."
     )
     assert text[-1].endswith("reached by: context-aware-150.")
+    # not reached: the report names the cell nearest the goal and how far it falls short
+    pts[("context-aware", 150)]["safe"] = (0.30, 0.2, 0.4, 40, 1)
+    assert findings(pts, ["safety-only", "context-aware"])[-1].endswith(
+        "reached by: no cell; closest: context-aware-150 (harmful compliance 5%, safe-prompt "
+        "refusal 30%, plain-prompt refusal 4%), 20% short on its worst axis."
+    )
 
 
 def test_vllm_cells_share_one_engine_per_base_model(tmp_path, monkeypatch):
