@@ -162,6 +162,41 @@ def test_run_resume_and_report_numbers_equal_metrics(tmp_path):
     )
 
 
+def test_a_new_judge_version_rejudges_finished_cells_from_their_answers(tmp_path, monkeypatch):
+    from safetylab.judges import _strmatch
+    from safetylab.pipeline import _cell
+
+    cfg = load_study(write_cfg(tmp_path))
+    out = tmp_path / "s"
+    res = run_study(cfg, out)
+    assert len(res.ran) == 4
+    gens = {c.id: (out / "cells" / c.id / "generations.jsonl").read_bytes() for c in res.cells}
+    done = json.loads((out / "cells" / res.cells[0].id / "done.json").read_text())
+    assert done["judges"] == ["strmatch-plus@2", "strmatch@1"]
+    # the judge's training data is not cell data: changing it keeps every cell id
+    data0 = _cell.data_sha256()
+    monkeypatch.setattr(_cell.Path, "read_bytes", lambda self: b"changed" if "judge" in self.parts
+                        else open(self, "rb").read())  # fmt: skip
+    assert _cell.data_sha256() == data0
+    monkeypatch.undo()
+    monkeypatch.setenv("SAFETYLAB_CACHE", str(tmp_path / "cache"))
+
+    # a new release of a judge: the same cells, judged again, nothing generated again
+    monkeypatch.setattr(_strmatch.StrMatch, "version", "1.1")
+    res2 = run_study(load_study(write_cfg(tmp_path)), out)
+    assert [c.id for c in res2.cells] == [c.id for c in res.cells]
+    assert sorted(res2.ran) == sorted(c.id for c in res.cells)
+    for c in res.cells:
+        d = out / "cells" / c.id
+        assert (d / "generations.jsonl").read_bytes() == gens[c.id]
+        assert json.loads((d / "done.json").read_text())["judges"] == [
+            "strmatch-plus@2", "strmatch@1.1"
+        ]  # fmt: skip
+    assert "strmatch@1.1" in (out / "answers.csv").read_text().splitlines()[0]
+    # and once judged, a finished study again does nothing
+    assert run_study(load_study(write_cfg(tmp_path)), out).ran == []
+
+
 def test_kill_mid_cell_resumes_without_loss_or_duplicates(tmp_path, monkeypatch):
     from safetylab.generate import MockBackend
 

@@ -159,10 +159,11 @@ def bundled_training_answers() -> tuple[list[str], list[str], list[str]]:
 
 
 def bundled_sentences() -> tuple[list[str], list[str]]:
-    """(sentences, tags) of the project-written tagged sentences."""
+    """(sentences, tags) of the project-written tagged sentences (``sentences*.jsonl``)."""
     rows = [
         json.loads(x)
-        for x in (BUNDLED_DIR / "sentences.jsonl").read_text(encoding="utf-8").splitlines()
+        for f in sorted(BUNDLED_DIR.glob("sentences*.jsonl"))
+        for x in f.read_text(encoding="utf-8").splitlines()
         if x.strip()
     ]
     return [r["text"] for r in rows], [r["tag"] for r in rows]

@@ -121,12 +121,15 @@ def study_prompts(cfg: StudyConfig, source: str | None) -> list[Prompt]:
 
 
 def data_sha256() -> str:
-    """sha256 over the bundled data files (a new data version makes new cells)."""
+    """sha256 over the bundled data a cell reads (a new data version makes new cells). The
+    judge's training data is left out: a retrained judge has a new version, and a finished cell
+    judged by an older one is judged again, not retrained (``Study.stale``)."""
     from safetylab.data import BUNDLED_DIR
 
     h = hashlib.sha256()
     for p in sorted(Path(BUNDLED_DIR).rglob("*.jsonl")):
-        h.update(p.name.encode() + b"\0" + p.read_bytes())
+        if p.relative_to(BUNDLED_DIR).parts[0] != "judge":
+            h.update(p.name.encode() + b"\0" + p.read_bytes())
     return h.hexdigest()
 
 

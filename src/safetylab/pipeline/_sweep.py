@@ -149,7 +149,7 @@ class Study:
         res = StudyResult(self.cells)
         for cell in mine:
             d = self.cell_dir(cell)
-            if cell_state(d) == "done":
+            if cell_state(d) == "done" and not self.stale(d, cell):
                 continue
             lock = try_lock(
                 self.path / "cells" / f"{cell.id}.lock", f"safetylab study: {cell.label}"
@@ -158,8 +158,9 @@ class Study:
                 log.info("%s: another worker is running it", cell.label)
                 continue
             try:
-                if cell_state(d) == "done":
+                if cell_state(d) == "done" and not self.stale(d, cell):
                     continue
+                (d / "done.json").unlink(missing_ok=True)  # a stale cell is judged again
                 self._run_cell(cell, d, res)
             finally:
                 lock.release()
@@ -194,7 +195,8 @@ class Study:
             mark(d, "error.json", {"cell": cell.to_dict(), "error": msg,
                                    "traceback": traceback.format_exc()})  # fmt: skip
         else:
-            mark(d, "done.json", {"cell": cell.to_dict(), "seconds": round(time.time() - t0, 1)})
+            mark(d, "done.json", {"cell": cell.to_dict(), "seconds": round(time.time() - t0, 1),
+                                  "judges": self.judge_ids()})  # fmt: skip
             res.ran.append(cell.id)
         finally:
             run.close()
@@ -205,6 +207,25 @@ class Study:
 
             self._judges = build_judges(self.cfg.eval.judges, self.cfg.eval.judge_options)
         return self._judges
+
+    def judge_ids(self) -> list[str]:
+        """``name@version`` of the study's judges, primary first."""
+        return [f"{j.name}@{j.version}" for j in self.judges()]
+
+    def stale(self, d: Path, cell: Cell) -> bool:
+        """A finished cell judged by other judge versions than this safetylab's (a new judge
+        release): it is judged again from its stored answers, its adapter and answers reused."""
+        for name in ("done.json", "manifest.json"):
+            f = d / name
+            if f.exists():
+                had = json.loads(f.read_text(encoding="utf-8")).get("judges")
+                if had is not None:
+                    if sorted(had) != sorted(self.judge_ids()):
+                        log.info("%s: judged by %s, now %s: judging it again", cell.label,
+                                 ", ".join(had), ", ".join(self.judge_ids()))  # fmt: skip
+                        return True
+                    return False
+        return False
 
     def general(self, model: str) -> tuple[list[Example], Path]:
         """The general Examples for ``model`` (distilled once per base model, under a lock)."""
