@@ -175,8 +175,9 @@ def test_a_new_judge_version_rejudges_finished_cells_from_their_answers(tmp_path
     assert done["judges"] == ["strmatch-plus@2", "strmatch@1"]
     # the judge's training data is not cell data: changing it keeps every cell id
     data0 = _cell.data_sha256()
-    monkeypatch.setattr(_cell.Path, "read_bytes", lambda self: b"changed" if "judge" in self.parts
-                        else open(self, "rb").read())  # fmt: skip
+    real = _cell.Path.read_bytes
+    monkeypatch.setattr(_cell.Path, "read_bytes",
+                        lambda self: b"changed" if "judge" in self.parts else real(self))  # fmt: skip
     assert _cell.data_sha256() == data0
     monkeypatch.undo()
     monkeypatch.setenv("SAFETYLAB_CACHE", str(tmp_path / "cache"))
