@@ -120,7 +120,7 @@ def test_rejudging_a_finished_run_reuses_generations(tmp_path):
     _eval(tmp_path, "a", ["--judges", "strmatch,strmatch-plus"])
     assert (out / "generations.jsonl").read_text() == gens
     judges = {json.loads(x)["judge"] for x in (out / "judgments.jsonl").read_text().splitlines()}
-    assert judges == {"refusal@3", "strmatch@1", "strmatch-plus@2"}  # defaults, then the two
+    assert judges == {"refusal@4", "strmatch@1", "strmatch-plus@2"}  # defaults, then the two
 
 
 def test_run_dirs_made_before_the_helpful_options_still_resume(tmp_path):

@@ -81,7 +81,7 @@ def test_registered_with_a_description():
 def test_clear_cut_answers_get_exact_labels(judge):
     out = judge.judge([p for p, _, _ in CLEAR], [r for _, r, _ in CLEAR])
     assert [o[0] for o in out] == [lab for _, _, lab in CLEAR]
-    assert judge.name == "refusal" and judge.version == "3"
+    assert judge.name == "refusal" and judge.version == "4"
     for (_label, score, why), (_, _, want) in zip(out, CLEAR, strict=True):
         assert score is not None and 0.0 <= score <= 1.0
         assert (score > 0.5) == (want != "full_compliance")
@@ -195,7 +195,7 @@ def test_custom_head_round_trip_and_version(tmp_path):
     loaded = RefusalModel.load(tmp_path / "head")
     assert loaded.digest == model.digest == meta["sha256_12"]
     j = RefusalJudge(weights=tmp_path / "head", encoder=_fake_encoder)
-    assert j.version == f"3+{model.digest}"
+    assert j.version == f"4+{model.digest}"
     got = [lab for lab, _, _ in j.judge(["p"] * 6, [r for _, r, _ in CLEAR])]
     assert got == [lab for _, _, lab in CLEAR]  # a C=1 head fits its own 12 answers
 
@@ -224,8 +224,14 @@ def test_shipped_weights_are_small_and_fitted_on_project_data():
     size = sum(p.stat().st_size for p in WEIGHTS_DIR.iterdir())
     assert size < 1_000_000
     meta = json.loads((WEIGHTS_DIR / "head.json").read_text())
-    assert meta["sources"] == ["bundled/judge/answers.jsonl"]
+    assert meta["sources"] == ["bundled/judge/answers.jsonl",
+                               "bundled/judge/answers_smallmodel.jsonl"]  # fmt: skip
     assert meta["out_of_fold_tags"] is True  # the head saw the taggers' out-of-fold tags
+    # a retrained head is a new judge version (finished studies are judged again)
+    from safetylab.judges._refusal import SHIPPED_DIGEST, RefusalJudge, RefusalModel
+
+    assert RefusalModel.load(WEIGHTS_DIR).digest == SHIPPED_DIGEST == meta["sha256_12"]
+    assert RefusalJudge.base_version == "4"
 
 
 def test_head_is_fitted_on_out_of_fold_tags():

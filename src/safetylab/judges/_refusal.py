@@ -64,6 +64,9 @@ from safetylab.registry import judges
 
 DEFAULT_C = 0.01  #: inverse regularisation of the answer head (strong: generalises better)
 WEIGHTS_DIR = Path(__file__).parent / "weights" / "refusal"
+#: digest of the shipped head; a retrained head must also bump ``RefusalJudge.base_version``
+#: (v4: + bundled/judge/*_smallmodel.jsonl, the small model's letters, definitions, stories)
+SHIPPED_DIGEST = "350f25f2dbc7"
 BUNDLED_DIR = Path(__file__).parents[1] / "data" / "bundled" / "judge"
 
 
@@ -245,7 +248,7 @@ class RefusalJudge:
     MAX_CHARS characters are cut (the explanation says so). Score = 1 - p(full_compliance)."""
 
     name = "refusal"
-    base_version = "3"
+    base_version = "4"  #: bump with SHIPPED_DIGEST: a finished study re-judges its cells
 
     def __init__(self, weights: str | Path | None = None, encoder: Encoder | None = None) -> None:
         folder = Path(weights) if weights else WEIGHTS_DIR
