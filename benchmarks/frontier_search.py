@@ -71,6 +71,19 @@ TRIALS: dict[str, dict[str, Any]] = {
         "sensitive_sets": ["sensitive-train", "sensitive-more"],
         "train": {**_BASE["train"], "lora_layers": 0, "epochs": 1, "lr": 1.0e-3},
     },
+    # the all-layer run without plain refusals (the pairs' 160 harmful sides carry refusal, 18%)
+    "g400-s0-more-all": {
+        "n_safety": 0,
+        "sensitive_sets": ["sensitive-train", "sensitive-more"],
+        "train": {**_BASE["train"], "lora_layers": 0, "epochs": 1, "lr": 1.0e-3},
+    },
+    # the all-layer run with terse refusals: reasoned ones teach "X is a serious crime", which
+    # the tuned model then says of ants and hard drives
+    "g400-s40-more-all-terse": {
+        "refusal_style": "terse",
+        "sensitive_sets": ["sensitive-train", "sensitive-more"],
+        "train": {**_BASE["train"], "lora_layers": 0, "epochs": 1, "lr": 1.0e-3},
+    },
     "g400-s40-more-e1": {
         "sensitive_sets": ["sensitive-train", "sensitive-more"],
         "train": {**_BASE["train"], "epochs": 1},
@@ -230,6 +243,7 @@ def _judge(t: dict[str, Any]) -> str:
 
 def record(entry: dict[str, Any]) -> None:
     data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"trials": []}
+
     def same(t: dict[str, Any]) -> bool:  # a trial is recorded once per judge version
         return (t["trial"], _judge(t)) == (entry["trial"], _judge(entry))
 
