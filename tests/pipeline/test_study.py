@@ -130,6 +130,7 @@ def test_run_resume_and_report_numbers_equal_metrics(tmp_path):
     assert len(pq) == 4 * n_prompts and list(pq.columns) == list(csv.columns)
     assert pq["N"].dtype.kind == "i" and sorted(set(pq["N"])) == [0, 8, 16]
     assert pq["answer"].tolist() == csv["answer"].astype(str).tolist()
+    assert set(pq["source"]) == {"bundled"}
 
     # every number of the headline table is the metrics.json number
     md = (out / "report.md").read_text()
@@ -407,6 +408,11 @@ def test_xstest_safe_prompts_all_evaluated_with_source(tmp_path):
     assert [(r["model"], r["metric"], r["n"]) for r in xs] == [
         ("safety-only-0", "refusal_rate", 250)
     ]
+    # the answers table says where each prompt comes from
+    import pandas as pd
+
+    src = pd.read_parquet(tmp_path / "s" / "answers.parquet")["source"].value_counts().to_dict()
+    assert src["xstest"] == 250 and src["bundled"] >= 16
     # the prompt set is part of the cell's identity: with --source the cells are new ones
     assert res.cells[0].id != Study(cfg, tmp_path / "t").cells[0].id
 

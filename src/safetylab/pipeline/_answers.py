@@ -1,8 +1,10 @@
 """The tidy per-answer table of a study: one row per (cell, prompt), each judge's label a column,
 written as ``answers.csv`` and ``answers.parquet`` (the same rows; parquet keeps the types).
 
-Columns: cell, strategy, N, seed, base_model, suite, category, transform, prompt, answer, then
-one column per judge (``strmatch@1``, ...).
+Columns: cell, strategy, N, seed, base_model, cell_id, suite, source (``bundled`` or the public
+set a prompt comes from: ``xstest``, ``advbench``, ...), category, transform, prompt, answer,
+then one column per judge and version (``refusal@4``, ``strmatch@1``, ...; a cell judged again
+by a newer judge version keeps the older column).
 """
 
 from __future__ import annotations
@@ -12,6 +14,11 @@ from typing import Any
 
 from safetylab.records import Prompt
 from safetylab.store import read_jsonl, write_bytes, write_text
+
+
+def source_of(p: Prompt) -> str:
+    """``bundled`` for the bundled sets' items, else the public set's name (``xstest:…``)."""
+    return p.source_id.split(":", 1)[0] if ":" in p.source_id else "bundled"
 
 
 def answer_rows(prompts: list[Prompt], cells: list[tuple[Any, Path]]) -> list[dict[str, Any]]:
@@ -33,7 +40,8 @@ def answer_rows(prompts: list[Prompt], cells: list[tuple[Any, Path]]) -> list[di
                 continue
             out.append({"cell": cell.label, "strategy": cell.strategy, "N": cell.n,
                         "seed": cell.seed, "base_model": cell.model, "cell_id": cell.id,
-                        "suite": p.suite, "category": p.category, "transform": p.transform,
+                        "suite": p.suite, "source": source_of(p), "category": p.category,
+                        "transform": p.transform,
                         "prompt": p.text, "answer": g["text"],
                         **labels.get(g["id"], {})})  # fmt: skip
     return out
