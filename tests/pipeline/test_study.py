@@ -599,3 +599,24 @@ backend: hf
         c.id: (out / "cells" / c.id / "adapter" / "adapter_model.safetensors").stat().st_mtime_ns
         for c in res.cells
     }
+    # a new judge version: every cell judged again, with no training and no capability scoring
+    import safetylab.evals
+    from safetylab.judges import _strmatch
+
+    def no_scoring(*a, **k):
+        raise AssertionError("capability scored again")
+
+    mp = pytest.MonkeyPatch()
+    try:
+        mp.setattr(_strmatch.StrMatch, "version", "1.1")
+        mp.setattr(safetylab.evals, "capability_row", no_scoring)
+        res3 = run_study(load_study(write_cfg(tmp_path, text)), out)
+    finally:
+        mp.undo()
+    assert not res3.failed and len(res3.ran) == 3
+    rows3 = json.loads((out / "metrics.json").read_text())
+    assert [r for r in rows3 if r["metric"] == "mc_accuracy"] == cap
+    assert mtimes == {
+        c.id: (out / "cells" / c.id / "adapter" / "adapter_model.safetensors").stat().st_mtime_ns
+        for c in res.cells
+    }

@@ -335,10 +335,7 @@ class Study:
         rows = self.cell_metrics(cell, res.labels)
         lm = getattr(backend, "loaded", None)
         if self.cfg.eval.mc and lm is not None and "helpful" in self.cfg.eval.suites:
-            from safetylab.evals import capability_row
-
-            rows.append(capability_row(cell.label, lm.model, lm.tokenizer, self.cfg.eval.mc,
-                                       cell.seed))  # fmt: skip
+            rows.append(self.capability(cell, d, backend.fingerprint, lm))
         write_json(d / "metrics.json", [r.to_dict() for r in rows])
         from safetylab.data import mixture_sha256
 
@@ -351,6 +348,22 @@ class Study:
                 "n_prompts": len(self.prompts),
             }
         )
+
+    def capability(self, cell: Cell, d: Path, fingerprint: str, lm: Any) -> MetricRow:
+        """The multiple-choice capability row, kept in ``capability.json`` for the model's
+        fingerprint: a cell judged again (new judge version) does not score it again."""
+        from safetylab.evals import capability_row
+        from safetylab.records import from_dict
+
+        f = d / "capability.json"
+        key = {"fingerprint": fingerprint, "mc": self.cfg.eval.mc, "seed": cell.seed}
+        if f.exists():
+            saved = json.loads(f.read_text(encoding="utf-8"))
+            if saved.get("key") == key:
+                return from_dict(MetricRow, saved["row"])
+        row = capability_row(cell.label, lm.model, lm.tokenizer, self.cfg.eval.mc, cell.seed)
+        write_json(f, {"key": key, "row": row.to_dict()})
+        return row
 
     def cell_metrics(self, cell: Cell, labels: dict[str, str]) -> list[MetricRow]:
         """Suite rows, attack success per transform and keyword reliance (as ``eval``)."""
