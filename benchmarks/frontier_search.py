@@ -203,9 +203,9 @@ def trial(name: str, work: Path) -> dict[str, Any]:
     train_s = float(ts.read_text()) if ts.exists() else last_elapsed(d / "train" / "metrics.jsonl")
     # one eval folder per refusal-judge version ("eval" was version 3): a new judge re-judges a
     # trial from the generation cache without training it again
-    from safetylab.judges._refusal import RefusalJudge
+    from safetylab.judges import build_judge
 
-    ver = RefusalJudge.base_version
+    ver = build_judge("refusal").version
     ev = d / ("eval" if ver == "3" else f"eval-judge{ver}")
     if not (ev / "metrics.json").exists():
         run(nice([safetylab(), "eval", "--model", MODEL, "--adapter", str(d / "train"),

@@ -54,7 +54,7 @@ def by_source(answers, judge: str) -> dict[str, dict[str, str]]:
 def main() -> None:
     import pandas as pd
 
-    from safetylab.bench._study import halving_check, headline, machine, merge_results
+    from safetylab.bench import halving_check, headline, machine, merge_results
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("run", help="a finished study directory")

@@ -8,12 +8,14 @@ APIs, and write ``benchmarks/results/*.json``. Nothing here is imported by the s
 """
 
 from safetylab.bench._generate import bench_generate, bench_prompts, load_average
-from safetylab.bench._study import machine, merge_results, time_study
+from safetylab.bench._study import halving_check, headline, machine, merge_results, time_study
 from safetylab.bench._train import run_train_bench
 
 __all__ = [
     "bench_generate",
     "bench_prompts",
+    "halving_check",
+    "headline",
     "load_average",
     "machine",
     "merge_results",
