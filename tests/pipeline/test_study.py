@@ -183,18 +183,24 @@ def test_a_new_judge_version_rejudges_finished_cells_from_their_answers(tmp_path
     monkeypatch.undo()
     monkeypatch.setenv("SAFETYLAB_CACHE", str(tmp_path / "cache"))
 
-    # a new release of a judge: the same cells, judged again, nothing generated again
-    monkeypatch.setattr(_strmatch.StrMatch, "version", "1.1")
+    assert "Headline judge: `strmatch-plus@2`" in (out / "report.md").read_text()
+    # a new release of a judge: the same cells, judged again, nothing generated again; while
+    # only one of two workers has re-run, the report says the versions differ
+    monkeypatch.setattr(_strmatch.StrMatchPlus, "version", "2.1")
+    run_study(load_study(write_cfg(tmp_path)), out, shard=(1, 2))
+    assert ("different versions of it (strmatch-plus@2: 2 cells, strmatch-plus@2.1: 2 cells)"
+            in (out / "report.md").read_text())  # fmt: skip
     res2 = run_study(load_study(write_cfg(tmp_path)), out)
     assert [c.id for c in res2.cells] == [c.id for c in res.cells]
-    assert sorted(res2.ran) == sorted(c.id for c in res.cells)
+    assert len(res2.ran) == 2  # the other worker's two cells
     for c in res.cells:
         d = out / "cells" / c.id
         assert (d / "generations.jsonl").read_bytes() == gens[c.id]
         assert json.loads((d / "done.json").read_text())["judges"] == [
-            "strmatch-plus@2", "strmatch@1.1"
+            "strmatch-plus@2.1", "strmatch@1"
         ]  # fmt: skip
-    assert "strmatch@1.1" in (out / "answers.csv").read_text().splitlines()[0]
+    assert "strmatch-plus@2.1" in (out / "answers.csv").read_text().splitlines()[0]
+    assert "Headline judge: `strmatch-plus@2.1` (second" in (out / "report.md").read_text()
     # and once judged, a finished study again does nothing
     assert run_study(load_study(write_cfg(tmp_path)), out).ran == []
 

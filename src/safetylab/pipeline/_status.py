@@ -39,7 +39,8 @@ def status_rows(path: Path, cells: list[Cell]) -> list[dict[str, Any]]:
                 state, info = "running", {"started": h.get("since")}
         out.append({"cell": c.label, "seed": c.seed, "model": c.model, "id": c.id,
                     "state": state, "seconds": info.get("seconds"),
-                    "error": info.get("error", ""), "started": info.get("started")})  # fmt: skip
+                    "error": info.get("error", ""), "started": info.get("started"),
+                    "judges": info.get("judges")})  # fmt: skip
     return out
 
 

@@ -355,12 +355,20 @@ def write_study_report(path: Path, cfg: Any, rows: list[dict[str, Any]],
          _rows_table(rows, lambda r: r["metric"] == "keyword_reliance", "suite")),
         ("Judge agreement", agree_md if agree else "(one judge only)"),
     ]  # fmt: skip
-    judge = cfg.eval.judges[0]
+    from collections import Counter
+
+    # the headline judge's version in every finished cell (a judge release re-judges a cell
+    # when its worker re-runs: until every worker has, versions can differ)
+    used = Counter(s["judges"][0] for s in status if s["state"] == "done" and s.get("judges"))
+    judge = next(iter(used)) if len(used) == 1 else cfg.eval.judges[0]
+    mixed = (f" **The cells were judged by different versions of it "
+             f"({', '.join(f'{j}: {k} cells' for j, k in sorted(used.items()))}): re-run every "
+             "worker to judge them again.**") if len(used) > 1 else ""  # fmt: skip
     head = (f"Base model(s): {', '.join(cfg.models)}. Headline judge: `{judge}`"
             + (f" (second opinion: {', '.join(cfg.eval.judges[1:])})" if len(cfg.eval.judges) > 1 else "")
             + f". Cells: {sum(s['state'] == 'done' for s in status)} done of {len(status)}"
             + (f", failed: {', '.join(s['cell'] for s in failed)}" if failed else "")
-            + (f", not yet run: {len(pending)}" if pending else "") + ".")  # fmt: skip
+            + (f", not yet run: {len(pending)}" if pending else "") + "." + mixed)  # fmt: skip
     md = [f"# safetylab study: {cfg.name}", "", head, ""]
     for title, body in sections[:2]:
         md += [f"## {title}", "", body, ""]
