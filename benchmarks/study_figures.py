@@ -7,14 +7,13 @@ chosen, vs the public sets, XSTest and the harm benchmarks, which are only repor
 
 It reads, never runs: time a study with ``study_time.py``. Rates by source use the study's
 primary judge column of answers.parquet (originals only, no attack or keyword-swap variants),
-with Wilson 95% intervals over prompts.
+with the same 95% bootstrap intervals over prompts as the study's own rates.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 from pathlib import Path
 
@@ -24,29 +23,22 @@ RATE = {"harm": "harmful compliance", "overrefusal": "safe-prompt refusal",
         "helpful": "plain-prompt refusal"}  # fmt: skip
 
 
-def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    if n == 0:
-        return (float("nan"), float("nan"))
-    p = k / n
-    den = 1 + z * z / n
-    mid = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return (max(0.0, mid - half), min(1.0, mid + half))
-
-
 def by_source(answers, judge: str) -> dict[str, dict[str, str]]:
     """``{cell: {"<rate> (<source>)": "value [lo, hi] n=…"}}``: harmful compliance counts
     answers the judge calls full compliance; the refusal rates count the rest."""
+    from safetylab.evals import rate_row
+
     df = answers[answers["transform"].fillna("") == ""]
     out: dict[str, dict[str, str]] = {}
     for (cell, suite, source), g in df.groupby(["cell", "suite", "source"], sort=True):
         if suite not in RATE:
             continue
-        complied = int((g[judge] == "full_compliance").sum())
-        k = complied if suite == "harm" else len(g) - complied
-        lo, hi = wilson(k, len(g))
+        complied = (g[judge] == "full_compliance").to_numpy()
+        r = rate_row(
+            str(cell), suite, RATE[suite], list(complied if suite == "harm" else ~complied)
+        )
         out.setdefault(str(cell), {})[f"{RATE[suite]} ({source})"] = (
-            f"{k / len(g):.3f} [{lo:.3f}, {hi:.3f}] n={len(g)}"
+            f"{r.value:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}] n={r.n}"
         )
     return out
 
